@@ -1,0 +1,1 @@
+//! Configuration file, API key resolution, and paths.

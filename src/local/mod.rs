@@ -1,0 +1,1 @@
+//! The local filesystem as the left pane sees it.

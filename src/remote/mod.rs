@@ -1,0 +1,1 @@
+//! The remote tree: a cache of folder listings, paths to folder ids, invalidation.

@@ -1,0 +1,1 @@
+//! The two-pane terminal UI.
