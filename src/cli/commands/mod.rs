@@ -1,0 +1,5 @@
+//! One module per family of subcommands.
+
+pub mod browse;
+pub mod manage;
+pub mod transfer;
