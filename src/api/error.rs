@@ -6,7 +6,9 @@ use thiserror::Error;
 #[derive(Debug, Error)]
 pub enum ApiError {
     /// `#247`, `#93`, 401: no key, or a key the service does not know.
-    #[error("the API key was refused ({message}): check FICHIER_API_KEY or api_key in the config file")]
+    #[error(
+        "the API key was refused ({message}): check FICHIER_API_KEY or api_key in the config file"
+    )]
     Auth { message: String },
     /// `#200`: the API is for premium accounts only.
     #[error("the API needs a premium account ({message})")]
@@ -14,9 +16,13 @@ pub enum ApiError {
     /// `#186`, "Owner locked", `#887`, `#913`: the account or IP cannot use the service now.
     #[error("1fichier refused this account or address: {message}")]
     Blocked { message: String },
-    /// `#374`, `#412`, `#38`, `#223`, 429 when retries ran out.
+    /// `#374`, `#412`, `#38`, `#223`, 429 when retries ran out. `wait` is how long the client
+    /// itself will hold this kind of call back, when it knows.
     #[error("1fichier is rate limiting this client ({message}); try again in a few minutes")]
-    Flood { message: String },
+    Flood {
+        message: String,
+        wait: Option<Duration>,
+    },
     /// `#469`, 404.
     #[error("not found on 1fichier: {message}")]
     NotFound { message: String },
@@ -61,7 +67,10 @@ impl ApiError {
 
     /// How long the service asked us to stay away, if it said.
     pub fn retry_after(&self) -> Option<Duration> {
-        None
+        match self {
+            ApiError::Flood { wait, .. } => *wait,
+            _ => None,
+        }
     }
 }
 
