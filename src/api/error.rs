@@ -16,9 +16,13 @@ pub enum ApiError {
     /// `#186`, "Owner locked", `#887`, `#913`: the account or IP cannot use the service now.
     #[error("1fichier refused this account or address: {message}")]
     Blocked { message: String },
-    /// `#374`, `#412`, `#38`, `#223`, 429 when retries ran out.
+    /// `#374`, `#412`, `#38`, `#223`, 429 when retries ran out. `wait` is how long the client
+    /// itself will hold this kind of call back, when it knows.
     #[error("1fichier is rate limiting this client ({message}); try again in a few minutes")]
-    Flood { message: String },
+    Flood {
+        message: String,
+        wait: Option<Duration>,
+    },
     /// `#469`, 404.
     #[error("not found on 1fichier: {message}")]
     NotFound { message: String },
@@ -63,7 +67,10 @@ impl ApiError {
 
     /// How long the service asked us to stay away, if it said.
     pub fn retry_after(&self) -> Option<Duration> {
-        None
+        match self {
+            ApiError::Flood { wait, .. } => *wait,
+            _ => None,
+        }
     }
 }
 

@@ -1,17 +1,32 @@
 //! The 1fichier API client: one method per endpoint, all calls through one pacer, retries with
 //! backoff, typed answers, errors a user can act on. Knows nothing of the UI or the queue.
 //!
-//! INTERFACE SKETCH (filled in by the client's implementation; other layers rely on these names).
+//! Files: `http` (one call: pacing, retries, classification in `classify`), `pacer`, `bandwidth`,
+//! then one file per group of endpoints (`account`, `folders`, `files`, `upload` with `multipart`,
+//! `download`, `remote_upload`).
 
+mod account;
+mod bandwidth;
+mod classify;
+mod download;
 pub mod error;
+mod files;
+mod folders;
+mod http;
+mod multipart;
+mod pacer;
+mod remote_upload;
+#[cfg(test)]
+mod tests_http;
 pub mod types;
+mod upload;
 
+pub use bandwidth::Bandwidth;
 pub use error::{ApiError, Result};
 pub use types::*;
 
 use secrecy::{ExposeSecret, SecretString};
 use std::fmt;
-use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 use std::time::{Duration, Instant};
@@ -86,26 +101,6 @@ pub enum PaceStatus {
 /// Bytes moved so far by one transfer; the owner samples it to draw progress.
 pub type Progress = Arc<AtomicU64>;
 
-/// A shared cap on bytes per second across transfers (`--bwlimit`); `None` rate means no cap.
-#[derive(Debug)]
-pub struct Bandwidth {
-    _private: (),
-}
-
-impl Bandwidth {
-    pub fn new(_bytes_per_second: Option<u64>) -> Self {
-        todo!()
-    }
-    /// Changes the cap while transfers run.
-    pub fn set_rate(&self, _bytes_per_second: Option<u64>) {
-        todo!()
-    }
-    /// Waits until `n` more bytes may move.
-    pub async fn take(&self, _n: u64) {
-        todo!()
-    }
-}
-
 /// Per-transfer controls: the progress counter the owner samples, an optional shared bandwidth
 /// cap, and cancellation.
 #[derive(Clone, Default)]
@@ -136,116 +131,32 @@ pub struct DownloadOutcome {
 /// The 1fichier client. Cheap to clone; every clone shares one pacer.
 #[derive(Clone)]
 pub struct Client {
-    _private: Arc<()>,
+    inner: Arc<http::Inner>,
 }
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Client").finish_non_exhaustive()
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.base)
+            .finish_non_exhaustive()
     }
 }
 
-#[allow(unused_variables)]
 impl Client {
     /// Refuses a base URL that is not https, unless it is loopback.
     pub fn new(options: ClientOptions) -> Result<Self> {
-        todo!()
+        Ok(Client {
+            inner: Arc::new(http::Inner::new(options)?),
+        })
     }
+
+    /// The API base URL, without a trailing slash.
     pub fn base_url(&self) -> &str {
-        todo!()
+        &self.inner.base
     }
-    /// Follows the pacer: `Waiting` while a flood lock or a backoff holds every API call.
+
+    /// Follows the pacer: `Waiting` while a flood lock holds every API call.
     pub fn pace_status(&self) -> tokio::sync::watch::Receiver<PaceStatus> {
-        todo!()
-    }
-
-    // Account
-    pub async fn user_info(&self) -> Result<AccountInfo> {
-        todo!()
-    }
-
-    // Folders
-    pub async fn folder_ls(&self, folder: FolderId) -> Result<FolderListing> {
-        todo!()
-    }
-    pub async fn mkdir(&self, parent: FolderId, name: &str) -> Result<FolderId> {
-        todo!()
-    }
-    pub async fn folder_rm(&self, folder: FolderId) -> Result<()> {
-        todo!()
-    }
-    pub async fn folder_mv(
-        &self,
-        folder: FolderId,
-        dest: FolderId,
-        rename: Option<&str>,
-    ) -> Result<()> {
-        todo!()
-    }
-
-    // Files
-    pub async fn file_ls(&self, folder: FolderId) -> Result<Vec<RemoteFile>> {
-        todo!()
-    }
-    pub async fn file_info(&self, url: &FileUrl) -> Result<RemoteFile> {
-        todo!()
-    }
-    /// Removes many files in one call; returns how many the service removed.
-    pub async fn file_rm(&self, urls: &[FileUrl]) -> Result<u64> {
-        todo!()
-    }
-    /// Moves files into `dest`; returns their URLs after the move.
-    pub async fn file_mv(&self, urls: &[FileUrl], dest: FolderId) -> Result<Vec<FileUrl>> {
-        todo!()
-    }
-    /// Copies files into `dest`; returns (from, to) pairs.
-    pub async fn file_cp(
-        &self,
-        urls: &[FileUrl],
-        dest: FolderId,
-    ) -> Result<Vec<(FileUrl, FileUrl)>> {
-        todo!()
-    }
-    /// Renames files (names as the user wrote them; mapped for the service here).
-    pub async fn file_rename(&self, renames: &[(FileUrl, String)]) -> Result<u64> {
-        todo!()
-    }
-
-    // Transfers
-    /// Uploads one local file into `folder` as `remote_name`, streaming it from disk and hashing it
-    /// on another thread; checks that `folder` exists first.
-    pub async fn upload_file(
-        &self,
-        path: &Path,
-        folder: FolderId,
-        remote_name: &str,
-        ctl: &TransferCtl,
-    ) -> Result<UploadOutcome> {
-        todo!()
-    }
-    /// A one-time download URL for a file.
-    pub async fn download_token(&self, url: &FileUrl) -> Result<String> {
-        todo!()
-    }
-    /// Downloads `url` into `part`, continuing from the part's current length with `Range` and a
-    /// fresh token on each attempt, retrying drops a bounded number of times.
-    pub async fn download_file(
-        &self,
-        url: &FileUrl,
-        part: &Path,
-        ctl: &TransferCtl,
-    ) -> Result<DownloadOutcome> {
-        todo!()
-    }
-
-    // Remote upload
-    pub async fn remote_request(&self, urls: &[String], folder: FolderId) -> Result<u64> {
-        todo!()
-    }
-    pub async fn remote_ls(&self) -> Result<Vec<RemoteJob>> {
-        todo!()
-    }
-    pub async fn remote_info(&self, job: u64) -> Result<Vec<RemoteJobResult>> {
-        todo!()
+        self.inner.pacer.subscribe()
     }
 }
