@@ -8,7 +8,7 @@ use std::io::{self, Read};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
-use whirlpool::{Digest, Whirlpool};
+use crate::checksum::Whirlpool;
 
 /// Where a body's bytes live.
 pub(crate) enum BodyKind {

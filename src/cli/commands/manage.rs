@@ -91,7 +91,7 @@ pub async fn mv(session: &Session, args: &MvArgs) -> anyhow::Result<()> {
     let dest = &dest[0];
     let dest_target = match session.remote.resolve(dest).await {
         Ok(target) => Some(target),
-        Err(ResolveError::NotFound(_)) => None,
+        Err(ResolveError::NotFound { .. }) => None,
         Err(e) => return Err(e.into()),
     };
     match dest_target {
