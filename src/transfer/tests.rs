@@ -1,0 +1,1 @@
+//! Engine tests against an in-memory service.
