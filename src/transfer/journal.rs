@@ -137,6 +137,16 @@ pub(crate) fn load(dir: &Path) -> io::Result<Loaded> {
     }
 }
 
+/// The jobs in the journal as it is on disk, without touching anything (for tests).
+#[cfg(test)]
+pub(crate) fn read_jobs(dir: &Path) -> Vec<JobRecord> {
+    fs::read(dir.join(FILE_NAME))
+        .ok()
+        .and_then(|t| serde_json::from_slice::<JournalFile>(&t).ok())
+        .map(|j| j.jobs)
+        .unwrap_or_default()
+}
+
 /// Writes the journal atomically: a crash at any point leaves either the old or the new one.
 pub(crate) fn save(dir: &Path, next_id: u64, jobs: &[JobRecord]) -> io::Result<()> {
     #[derive(Serialize)]
@@ -166,7 +176,8 @@ pub(crate) struct Snapshot {
 
 /// The writing thread's handle: send snapshots, watch what generation is on disk.
 pub(crate) struct Writer {
-    tx: std_mpsc::Sender<Snapshot>,
+    tx: Option<std_mpsc::Sender<Snapshot>>,
+    thread: Option<std::thread::JoinHandle<()>>,
     pub written: watch::Receiver<u64>,
 }
 
@@ -176,7 +187,7 @@ impl Writer {
     pub fn spawn(dir: PathBuf, lock: Lock, on_error: impl Fn(String) + Send + 'static) -> io::Result<Writer> {
         let (tx, rx) = std_mpsc::channel::<Snapshot>();
         let (written_tx, written) = watch::channel(0u64);
-        std::thread::Builder::new().name("journal".into()).spawn(move || {
+        let thread = std::thread::Builder::new().name("journal".into()).spawn(move || {
             let _lock = lock;
             let mut failing = false;
             while let Ok(mut snap) = rx.recv() {
@@ -197,11 +208,23 @@ impl Writer {
                 let _ = written_tx.send(snap.generation);
             }
         })?;
-        Ok(Writer { tx, written })
+        Ok(Writer { tx: Some(tx), thread: Some(thread), written })
     }
 
     pub fn send(&self, snapshot: Snapshot) {
-        let _ = self.tx.send(snapshot);
+        if let Some(tx) = &self.tx {
+            let _ = tx.send(snapshot);
+        }
+    }
+}
+
+impl Drop for Writer {
+    /// Waits for the last write, so that the lock is free once the engine is gone.
+    fn drop(&mut self) {
+        drop(self.tx.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
     }
 }
 

@@ -234,10 +234,11 @@ impl Engine {
             },
             written: written.clone(),
         });
-        let views = Arc::new(Mutex::new(Arc::new(Vec::new())));
+        let current_pace = pace.borrow().clone();
+        // The reloaded queue is visible at once, before the scheduler's first turn.
+        let views = Arc::new(Mutex::new(Arc::new(queue.views(&current_pace))));
         let (commands, commands_rx) = mpsc::unbounded_channel();
         let (worker_tx, workers_rx) = mpsc::unbounded_channel();
-        let current_pace = pace.borrow().clone();
         let scheduler = scheduler::Scheduler::new(
             queue,
             shared,
@@ -292,6 +293,15 @@ impl Engine {
         let (reply, rx) = oneshot::channel();
         let _ = self.inner.commands.send(scheduler::Command::Summary(scope.map(<[JobId]>::to_vec), reply));
         rx.await.unwrap_or_default()
+    }
+
+    /// Stops every transfer (they stay in the journal and resume at the next start), saves the
+    /// queue and releases it, so another engine may start on the same state directory.
+    pub async fn shutdown(&self) {
+        let (reply, rx) = oneshot::channel();
+        if self.inner.commands.send(scheduler::Command::Shutdown(reply)).is_ok() {
+            let _ = rx.await;
+        }
     }
 
     async fn until_written(&self, command: fn(oneshot::Sender<u64>) -> scheduler::Command) {

@@ -143,11 +143,12 @@ impl Entry {
         let Phase::Transferring { total, .. } = live.phase else { return false };
         live.speed.sample(now, done);
         let moved = done != live.last_bytes;
+        let stall_changed = live.stalled == moved;
         live.stalled = !moved;
         live.last_bytes = done;
         self.done = done;
         self.total = total;
-        moved || live.speed.rate() >= 1.0
+        moved || stall_changed || live.speed.rate() >= 1.0
     }
 
     pub fn view(&self, pace: &PaceStatus) -> JobView {

@@ -24,6 +24,8 @@ pub(crate) enum Command {
     /// Answered with the journal generation that holds every change so far.
     Flush(oneshot::Sender<u64>),
     Summary(Option<Vec<JobId>>, oneshot::Sender<Summary>),
+    /// Stop the workers, save, release the journal, then answer.
+    Shutdown(oneshot::Sender<()>),
 }
 
 pub(crate) struct Scheduler {
@@ -46,6 +48,7 @@ pub(crate) struct Scheduler {
     persist_replies: Vec<oneshot::Sender<u64>>,
     idle_waiters: Vec<oneshot::Sender<u64>>,
     flush_waiters: Vec<oneshot::Sender<u64>>,
+    shutdown: Vec<oneshot::Sender<()>>,
 }
 
 /// The receiving ends the scheduler's loop selects over.
@@ -89,6 +92,7 @@ impl Scheduler {
             persist_replies: Vec::new(),
             idle_waiters: Vec::new(),
             flush_waiters: Vec::new(),
+            shutdown: Vec::new(),
         }
     }
 
@@ -138,7 +142,7 @@ impl Scheduler {
                 self.on_worker(msg);
             }
             self.after_batch();
-            if closed {
+            if closed || !self.shutdown.is_empty() {
                 break;
             }
         }
@@ -151,6 +155,11 @@ impl Scheduler {
         }
         self.journal_dirty = true;
         self.after_batch();
+        let replies = std::mem::take(&mut self.shutdown);
+        drop(self); // joins the journal's thread: the last write is done and the lock released
+        for reply in replies {
+            let _ = reply.send(());
+        }
     }
 
     fn on_command(&mut self, command: Command) {
@@ -170,6 +179,7 @@ impl Scheduler {
             Command::Summary(scope, reply) => {
                 let _ = reply.send(summarize(&self.queue, scope.as_deref()));
             }
+            Command::Shutdown(reply) => self.shutdown.push(reply),
         }
     }
 

@@ -1,1 +1,0 @@
-//! Engine tests against an in-memory service.
