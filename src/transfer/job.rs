@@ -2,17 +2,25 @@
 
 use crate::api::{FileUrl, FolderId};
 use serde::{Deserialize, Serialize};
+use std::fmt;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct JobId(pub u64);
 
+impl fmt::Display for JobId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
+
 /// What a job does.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum JobKind {
     /// One local file into a remote folder, under `remote_name` (the user's name; mapped on send).
     Upload {
+        #[serde(with = "super::serde_path")]
         local: PathBuf,
         folder: FolderId,
         remote_name: String,
@@ -20,16 +28,22 @@ pub enum JobKind {
     /// One remote file to a local path (written as `<path>.part`, renamed when verified).
     Download {
         url: FileUrl,
+        #[serde(with = "super::serde_path")]
         local: PathBuf,
         size: u64,
         checksum: Option<String>,
     },
     /// A local folder, recursively, into a new remote folder under `parent`.
-    UploadDir { local: PathBuf, parent: FolderId },
+    UploadDir {
+        #[serde(with = "super::serde_path")]
+        local: PathBuf,
+        parent: FolderId,
+    },
     /// A remote folder, recursively, into a new local folder under `local_parent`.
     DownloadDir {
         folder: FolderId,
         name: String,
+        #[serde(with = "super::serde_path")]
         local_parent: PathBuf,
     },
     /// Ask the service to fetch URLs into a folder.
@@ -40,27 +54,15 @@ pub enum JobKind {
 #[derive(Debug, Clone, PartialEq)]
 pub enum JobState {
     Queued,
-    Running {
-        done: u64,
-        total: u64,
-        speed: f64,
-        eta: Option<Duration>,
-    },
-    Paused {
-        done: u64,
-        total: u64,
-    },
+    Running { done: u64, total: u64, speed: f64, eta: Option<Duration> },
+    Paused { done: u64, total: u64 },
     /// Waiting for a flood lock or a retry; `until` when known.
-    Waiting {
-        reason: String,
-        until: Option<Instant>,
-    },
-    Done {
-        result: String,
-    },
-    Failed {
-        reason: String,
-    },
+    Waiting { reason: String, until: Option<Instant> },
+    Done { result: String },
+    /// Nothing was transferred because the destination already had the file (policy `Skip`);
+    /// kept apart from `Done` so a summary can count it.
+    Skipped { reason: String },
+    Failed { reason: String },
     Cancelled,
 }
 
@@ -68,7 +70,7 @@ impl JobState {
     pub fn is_finished(&self) -> bool {
         matches!(
             self,
-            JobState::Done { .. } | JobState::Failed { .. } | JobState::Cancelled
+            JobState::Done { .. } | JobState::Skipped { .. } | JobState::Failed { .. } | JobState::Cancelled
         )
     }
     pub fn is_active(&self) -> bool {
