@@ -19,6 +19,8 @@ impl TestSandbox {
     }
 
     pub fn with(config: SandboxConfig) -> TestSandbox {
+        // reqwest is built without a default TLS provider; the tests' own calls need one.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -43,8 +45,23 @@ pub struct Home {
 }
 
 impl Home {
+    /// A home whose config paces API calls fast: the sandbox allows it, and tests stay quick.
     pub fn new() -> Home {
-        Home { dir: tempfile::tempdir().expect("a temp dir") }
+        let home = Home { dir: tempfile::tempdir().expect("a temp dir") };
+        home.write_config("calls_per_second = 50.0\nflood_wait_seconds = 1\n");
+        home
+    }
+
+    pub fn config_file(&self) -> PathBuf {
+        self.path().join("config/fichier-tui/config.toml")
+    }
+
+    pub fn write_config(&self, text: &str) {
+        use std::os::unix::fs::PermissionsExt;
+        let path = self.config_file();
+        std::fs::create_dir_all(path.parent().expect("a parent")).expect("config dir");
+        std::fs::write(&path, text).expect("config written");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
     }
 
     pub fn path(&self) -> &Path {

@@ -6,7 +6,7 @@ use crate::cli::args::{DownloadArgs, TransferFlags, UploadArgs};
 use crate::cli::output::name;
 use crate::cli::session::Session;
 use crate::remote::Target;
-use crate::transfer::{Engine, EngineEvent, EngineOptions, JobId, JobKind, JobState, JobView};
+use crate::transfer::{Engine, EngineEvent, EngineOptions, JobId, JobKind, JobState, JobView, Summary};
 use crate::units::{Bytes, Rate};
 use anyhow::{Context, bail};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -78,35 +78,35 @@ async fn run_jobs(session: &Session, flags: &TransferFlags, jobs: Vec<JobKind>) 
 
     let started = Instant::now();
     let mut bars = Bars::new();
-    let mut latest = engine.jobs();
-    while !all_finished(&latest) {
-        match events.recv().await {
-            Some(EngineEvent::Jobs(jobs)) => {
-                bars.draw(&jobs);
-                latest = jobs;
-            }
-            Some(_) => {}
-            None => break,
+    let idle = engine.wait_idle();
+    tokio::pin!(idle);
+    loop {
+        tokio::select! {
+            () = &mut idle => break,
+            event = events.recv() => match event {
+                Some(EngineEvent::Jobs(jobs)) => bars.draw(&jobs),
+                Some(EngineEvent::Notice(text)) => bars.println(&text),
+                Some(_) => {}
+                None => break,
+            },
         }
     }
     bars.clear();
-    let summary = Summary::of(&latest, started.elapsed().as_secs_f64());
+    let summary = engine.summary(None).await;
+    let report = Report::of(&engine.jobs(), &summary, started.elapsed().as_secs_f64());
     engine.control(crate::transfer::Control::ClearFinished);
+    engine.shutdown().await;
     if flags.json {
-        println!("{}", serde_json::to_string_pretty(&summary)?);
+        println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        summary.print();
+        report.print();
     }
-    Ok(summary.failed.is_empty())
-}
-
-fn all_finished(jobs: &[JobView]) -> bool {
-    jobs.iter().all(|j| j.state.is_finished())
+    Ok(summary.failed.is_empty() && summary.pending == 0 && summary.paused == 0)
 }
 
 /// What a run did, for people and for `--json`.
 #[derive(Debug, Serialize)]
-struct Summary {
+struct Report {
     files: usize,
     bytes: u64,
     skipped: Vec<String>,
@@ -120,28 +120,20 @@ struct Failure {
     reason: String,
 }
 
-impl Summary {
-    fn of(jobs: &[JobView], seconds: f64) -> Summary {
-        let mut summary = Summary { files: 0, bytes: 0, skipped: Vec::new(), failed: Vec::new(), seconds };
-        for job in jobs {
-            match &job.state {
-                JobState::Done { result } if result.starts_with("skipped") => summary.skipped.push(job.name.clone()),
-                JobState::Done { .. } => {
-                    summary.files += 1;
-                    summary.bytes += job.total;
-                }
-                JobState::Failed { reason } => {
-                    summary.failed.push(Failure { name: job.name.clone(), reason: reason.clone() })
-                }
-                _ => {}
-            }
-        }
-        summary
+impl Report {
+    fn of(jobs: &[JobView], summary: &Summary, seconds: f64) -> Report {
+        let skipped = jobs
+            .iter()
+            .filter(|j| matches!(j.state, JobState::Skipped { .. }))
+            .map(|j| j.name.clone())
+            .collect();
+        let failed = summary.failed.iter().map(|f| Failure { name: f.name.clone(), reason: f.reason.clone() }).collect();
+        Report { files: summary.done, bytes: summary.bytes, skipped, failed, seconds }
     }
 
     fn print(&self) {
-        for name_ in &self.skipped {
-            eprintln!("skipped {} (already there; --on-conflict rename or overwrite to change that)", name(name_));
+        for skipped in &self.skipped {
+            eprintln!("skipped {} (already there; --on-conflict rename or overwrite to change that)", name(skipped));
         }
         for f in &self.failed {
             eprintln!("failed  {}: {}", name(&f.name), name(&f.reason));
@@ -187,11 +179,11 @@ impl Bars {
         let mut running = HashSet::new();
         let (mut done_bytes, mut all_bytes, mut finished) = (0, 0, 0);
         for job in jobs.iter() {
-            all_bytes += job.total;
             match &job.state {
                 JobState::Running { done, total, .. } => {
                     running.insert(job.id);
                     done_bytes += done;
+                    all_bytes += total;
                     let bar = self.bars.entry(job.id).or_insert_with(|| {
                         let bar = multi.add(ProgressBar::new(*total));
                         bar.set_style(style.clone());
@@ -206,10 +198,7 @@ impl Bars {
                     bar.set_length(*total);
                     bar.set_position(*done);
                 }
-                JobState::Done { .. } => {
-                    finished += 1;
-                    done_bytes += job.total;
-                }
+                JobState::Done { .. } | JobState::Skipped { .. } => finished += 1,
                 _ => {}
             }
         }
@@ -223,6 +212,17 @@ impl Bars {
         total.set_length(all_bytes);
         total.set_position(done_bytes);
         total.set_message(format!("{finished}/{} files", jobs.len()));
+    }
+
+    /// A line above the bars (or on stderr when there are none).
+    fn println(&self, text: &str) {
+        let text = crate::sanitize::for_terminal(text);
+        match &self.multi {
+            Some(multi) => {
+                let _ = multi.println(text);
+            }
+            None => eprintln!("{text}"),
+        }
     }
 
     fn clear(&mut self) {
