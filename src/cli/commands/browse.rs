@@ -5,6 +5,7 @@ use crate::cli::args::{LinksArgs, LsArgs};
 use crate::cli::output::{self, day, name};
 use crate::cli::session::Session;
 use crate::remote::Target;
+use crate::sanitize::from_service_name;
 use crate::units::Bytes;
 use serde::Serialize;
 
@@ -109,7 +110,7 @@ pub async fn ls(session: &Session, args: &LsArgs) -> anyhow::Result<()> {
 }
 
 fn print_file(file: &RemoteFile, long: bool) {
-    let shown = &file.filename;
+    let shown = &from_service_name(&file.filename);
     let size = Bytes(file.size).to_string();
     if long {
         println!(
