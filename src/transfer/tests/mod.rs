@@ -28,7 +28,9 @@ fn opts(state: &Path) -> EngineOptions {
 }
 
 fn bytes(n: usize, seed: u8) -> Vec<u8> {
-    (0..n).map(|i| ((i * 31 + usize::from(seed) * 7) % 251) as u8).collect()
+    (0..n)
+        .map(|i| ((i * 31 + usize::from(seed) * 7) % 251) as u8)
+        .collect()
 }
 
 struct Env {
@@ -39,7 +41,11 @@ struct Env {
 
 impl Env {
     fn new() -> Env {
-        Env { state: tempfile::tempdir().unwrap(), local: tempfile::tempdir().unwrap(), fake: Fake::new() }
+        Env {
+            state: tempfile::tempdir().unwrap(),
+            local: tempfile::tempdir().unwrap(),
+            fake: Fake::new(),
+        }
     }
     fn opts(&self) -> EngineOptions {
         opts(self.state.path())
@@ -68,15 +74,26 @@ impl Env {
 }
 
 fn upload(local: &Path, folder: u64, name: &str) -> JobKind {
-    JobKind::Upload { local: local.to_path_buf(), folder: FolderId(folder), remote_name: name.into() }
+    JobKind::Upload {
+        local: local.to_path_buf(),
+        folder: FolderId(folder),
+        remote_name: name.into(),
+    }
 }
 
 async fn idle(engine: &Engine) {
-    timeout(PATIENCE, engine.wait_idle()).await.expect("the queue never went idle");
+    timeout(PATIENCE, engine.wait_idle())
+        .await
+        .expect("the queue never went idle");
 }
 
 fn state_of(engine: &Engine, id: JobId) -> JobState {
-    engine.jobs().iter().find(|j| j.id == id).map(|j| j.state.clone()).expect("the job is listed")
+    engine
+        .jobs()
+        .iter()
+        .find(|j| j.id == id)
+        .map(|j| j.state.clone())
+        .expect("the job is listed")
 }
 
 async fn until_state(engine: &Engine, id: JobId, pred: impl Fn(&JobState) -> bool) -> JobState {
@@ -99,7 +116,10 @@ fn drain(rx: &mut mpsc::UnboundedReceiver<EngineEvent>) -> Vec<EngineEvent> {
     out
 }
 
-async fn next_event(rx: &mut mpsc::UnboundedReceiver<EngineEvent>, pred: impl Fn(&EngineEvent) -> bool) -> EngineEvent {
+async fn next_event(
+    rx: &mut mpsc::UnboundedReceiver<EngineEvent>,
+    pred: impl Fn(&EngineEvent) -> bool,
+) -> EngineEvent {
     timeout(PATIENCE, async {
         loop {
             let e = rx.recv().await.expect("the engine is running");
@@ -114,11 +134,18 @@ async fn next_event(rx: &mut mpsc::UnboundedReceiver<EngineEvent>, pred: impl Fn
 
 async fn wait_hung(fake: &Fake, n: usize) {
     let mut hung = fake.hung.subscribe();
-    timeout(PATIENCE, hung.wait_for(|h| *h >= n)).await.expect("never reached the hang").unwrap();
+    timeout(PATIENCE, hung.wait_for(|h| *h >= n))
+        .await
+        .expect("never reached the hang")
+        .unwrap();
 }
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
 }
 
 /// Runs `f` on a runtime of its own, then drops that runtime with every task in flight: what
@@ -134,7 +161,10 @@ fn crash_after<Fut: Future<Output = Engine>>(f: impl FnOnce() -> Fut) {
 async fn uploads_arrive_verified_and_journaled() {
     let env = Env::new();
     let folder = env.fake.mkdir_now(0, "dest");
-    let (engine, mut rx) = env.start(EngineOptions { concurrency: 2, ..env.opts() });
+    let (engine, mut rx) = env.start(EngineOptions {
+        concurrency: 2,
+        ..env.opts()
+    });
     let mut kinds = Vec::new();
     let mut contents = Vec::new();
     for i in 0..6u8 {
@@ -147,18 +177,31 @@ async fn uploads_arrive_verified_and_journaled() {
 
     for id in &ids {
         match state_of(&engine, *id) {
-            JobState::Done { result } => assert!(result.starts_with("https://1fichier.com/?"), "{result}"),
+            JobState::Done { result } => {
+                assert!(result.starts_with("https://1fichier.com/?"), "{result}")
+            }
             s => panic!("{s:?}"),
         }
     }
     let remote = env.fake.files_in(folder);
     assert_eq!(remote.len(), 6);
     for (i, data) in contents.iter().enumerate() {
-        let f = remote.iter().find(|f| f.name == format!("f{i}.bin")).unwrap();
+        let f = remote
+            .iter()
+            .find(|f| f.name == format!("f{i}.bin"))
+            .unwrap();
         assert_eq!(&*f.data, data);
     }
-    assert!(env.fake.state().max_running <= 2, "{}", env.fake.state().max_running);
-    assert_eq!(env.fake.state().file_ls_calls, 1, "one listing serves every upload into the folder");
+    assert!(
+        env.fake.state().max_running <= 2,
+        "{}",
+        env.fake.state().max_running
+    );
+    assert_eq!(
+        env.fake.state().file_ls_calls,
+        1,
+        "one listing serves every upload into the folder"
+    );
     let events = drain(&mut rx);
     let finished = events
         .iter()
@@ -168,10 +211,18 @@ async fn uploads_arrive_verified_and_journaled() {
     assert!(events.iter().any(|e| matches!(e, EngineEvent::Jobs(_))));
     let saved = journal::read_jobs(env.state.path());
     assert_eq!(saved.len(), 6);
-    assert!(saved.iter().all(|j| matches!(j.state, SavedState::Done { .. })), "{saved:?}");
+    assert!(
+        saved
+            .iter()
+            .all(|j| matches!(j.state, SavedState::Done { .. })),
+        "{saved:?}"
+    );
     let summary = engine.summary(Some(&ids)).await;
     assert_eq!(summary.done, 6);
-    assert_eq!(summary.bytes, contents.iter().map(|c| c.len() as u64).sum::<u64>());
+    assert_eq!(
+        summary.bytes,
+        contents.iter().map(|c| c.len() as u64).sum::<u64>()
+    );
     assert!(summary.failed.is_empty());
 
     // Idle: nothing more is sent.
@@ -187,19 +238,29 @@ async fn transient_failures_are_retried_then_reported() {
     let (b, _) = env.file("b.bin", 5000, 2);
     {
         let mut s = env.fake.state();
-        s.upload_faults.extend([UploadFault::Network, UploadFault::Network]);
+        s.upload_faults
+            .extend([UploadFault::Network, UploadFault::Network]);
     }
-    let (engine, _rx) = env.start(EngineOptions { concurrency: 1, max_attempts: 3, ..env.opts() });
+    let (engine, _rx) = env.start(EngineOptions {
+        concurrency: 1,
+        max_attempts: 3,
+        ..env.opts()
+    });
     let ids = engine.enqueue(vec![upload(&a, folder, "a.bin")]);
     idle(&engine).await;
     assert!(matches!(state_of(&engine, ids[0]), JobState::Done { .. }));
     assert_eq!(&*env.fake.files_in(folder)[0].data, &data);
 
-    env.fake.state().upload_faults.extend([UploadFault::Network; 3]);
+    env.fake
+        .state()
+        .upload_faults
+        .extend([UploadFault::Network; 3]);
     let ids = engine.enqueue(vec![upload(&b, folder, "b.bin")]);
     idle(&engine).await;
     match state_of(&engine, ids[0]) {
-        JobState::Failed { reason } => assert!(reason.contains("cannot reach 1fichier"), "{reason}"),
+        JobState::Failed { reason } => {
+            assert!(reason.contains("cannot reach 1fichier"), "{reason}")
+        }
         s => panic!("{s:?}"),
     }
     assert_eq!(env.fake.files_in(folder).len(), 1);
@@ -213,7 +274,10 @@ async fn a_checksum_mismatch_on_upload_fails_and_removes_the_copy() {
     let env = Env::new();
     let folder = env.fake.mkdir_now(0, "d");
     let (a, _) = env.file("a.bin", 5000, 1);
-    env.fake.state().upload_faults.push_back(UploadFault::WrongWhirlpool);
+    env.fake
+        .state()
+        .upload_faults
+        .push_back(UploadFault::WrongWhirlpool);
     let (engine, _rx) = env.start(env.opts());
     let ids = engine.enqueue(vec![upload(&a, folder, "a.bin")]);
     idle(&engine).await;
@@ -232,7 +296,10 @@ async fn an_upload_whose_answer_was_lost_is_found_not_resent() {
     let env = Env::new();
     let folder = env.fake.mkdir_now(0, "d");
     let (a, _) = env.file("a.bin", 5000, 1);
-    env.fake.state().upload_faults.push_back(UploadFault::CommitThenNetwork);
+    env.fake
+        .state()
+        .upload_faults
+        .push_back(UploadFault::CommitThenNetwork);
     let (engine, _rx) = env.start(env.opts());
     let ids = engine.enqueue(vec![upload(&a, folder, "a.bin")]);
     idle(&engine).await;
@@ -246,7 +313,10 @@ fn an_upload_the_service_kept_before_kill_9_is_not_sent_again() {
     let env = Env::new();
     let folder = env.fake.mkdir_now(0, "d");
     let (a, data) = env.file("big.iso", 50_000, 3);
-    env.fake.state().upload_faults.push_back(UploadFault::CommitThenHang);
+    env.fake
+        .state()
+        .upload_faults
+        .push_back(UploadFault::CommitThenHang);
     crash_after(|| async {
         let (engine, _rx) = env.start(env.opts());
         engine.enqueue(vec![upload(&a, folder, "big.iso")]);
@@ -254,15 +324,25 @@ fn an_upload_the_service_kept_before_kill_9_is_not_sent_again() {
         engine
     });
     let saved = journal::read_jobs(env.state.path());
-    assert!(saved[0].meta.attempted, "the journal knew the upload may have gone: {saved:?}");
+    assert!(
+        saved[0].meta.attempted,
+        "the journal knew the upload may have gone: {saved:?}"
+    );
     runtime().block_on(async {
         let (engine, _rx) = env.start(env.opts());
         let jobs = engine.jobs();
         assert_eq!(jobs.len(), 1);
         // Queued at start; the scheduler may already have started it again.
-        assert!(matches!(jobs[0].state, JobState::Queued | JobState::Running { .. }), "{jobs:?}");
+        assert!(
+            matches!(jobs[0].state, JobState::Queued | JobState::Running { .. }),
+            "{jobs:?}"
+        );
         idle(&engine).await;
-        assert!(matches!(engine.jobs()[0].state, JobState::Done { .. }), "{:?}", engine.jobs());
+        assert!(
+            matches!(engine.jobs()[0].state, JobState::Done { .. }),
+            "{:?}",
+            engine.jobs()
+        );
     });
     let files = env.fake.files_in(folder);
     assert_eq!(files.len(), 1, "sent once");
@@ -297,18 +377,35 @@ fn an_upload_cut_by_kill_9_is_sent_again_from_zero() {
 async fn a_download_resumes_after_drops_and_is_verified() {
     let env = Env::new();
     let (kind, data) = env.remote_file(0, "movie.mkv", 100_000, 4);
-    env.fake.state().download_faults.extend([DownloadFault::DropAfter(10_000); 3]);
+    env.fake
+        .state()
+        .download_faults
+        .extend([DownloadFault::Drop(10_000); 3]);
     let (engine, mut rx) = env.start(env.opts());
     let ids = engine.enqueue(vec![kind]);
     idle(&engine).await;
     let dest = env.local.path().join("movie.mkv");
-    assert_eq!(state_of(&engine, ids[0]), JobState::Done { result: dest.display().to_string() });
+    assert_eq!(
+        state_of(&engine, ids[0]),
+        JobState::Done {
+            result: dest.display().to_string()
+        }
+    );
     assert_eq!(std::fs::read(&dest).unwrap(), data);
     assert!(!paths::part_path(&dest).exists());
-    assert_eq!(env.fake.state().download_offsets, vec![0, 10_000, 20_000, 30_000]);
-    let finished = drain(&mut rx).into_iter().find(|e| matches!(e, EngineEvent::Finished { .. }));
+    assert_eq!(
+        env.fake.state().download_offsets,
+        vec![0, 10_000, 20_000, 30_000]
+    );
+    let finished = drain(&mut rx)
+        .into_iter()
+        .find(|e| matches!(e, EngineEvent::Finished { .. }));
     match finished {
-        Some(EngineEvent::Finished { ok: true, changed: Changed::Local(dir), .. }) => assert_eq!(dir, env.local.path()),
+        Some(EngineEvent::Finished {
+            ok: true,
+            changed: Changed::Local(dir),
+            ..
+        }) => assert_eq!(dir, env.local.path()),
         other => panic!("{other:?}"),
     }
 }
@@ -317,7 +414,10 @@ async fn a_download_resumes_after_drops_and_is_verified() {
 fn a_download_cut_by_kill_9_continues_from_its_part() {
     let env = Env::new();
     let (kind, data) = env.remote_file(0, "movie.mkv", 300_000, 5);
-    env.fake.state().download_faults.push_back(DownloadFault::HangAfter(120_000));
+    env.fake
+        .state()
+        .download_faults
+        .push_back(DownloadFault::Hang(120_000));
     crash_after(|| async {
         let (engine, _rx) = env.start(env.opts());
         engine.enqueue(vec![kind]);
@@ -325,7 +425,10 @@ fn a_download_cut_by_kill_9_continues_from_its_part() {
         engine
     });
     let dest = env.local.path().join("movie.mkv");
-    assert_eq!(std::fs::metadata(paths::part_path(&dest)).unwrap().len(), 120_000);
+    assert_eq!(
+        std::fs::metadata(paths::part_path(&dest)).unwrap().len(),
+        120_000
+    );
     runtime().block_on(async {
         let (engine, _rx) = env.start(env.opts());
         idle(&engine).await;
@@ -339,16 +442,33 @@ fn a_download_cut_by_kill_9_continues_from_its_part() {
 async fn a_download_that_does_not_match_its_checksum_retries_once_then_fails() {
     let env = Env::new();
     let (kind, _) = env.remote_file(0, "x.bin", 30_000, 6);
-    let JobKind::Download { url, local, size, .. } = kind else { unreachable!() };
-    let wrong = JobKind::Download { url, local: local.clone(), size, checksum: Some(whirlpool_hex(b"other")) };
+    let JobKind::Download {
+        url, local, size, ..
+    } = kind
+    else {
+        unreachable!()
+    };
+    let wrong = JobKind::Download {
+        url,
+        local: local.clone(),
+        size,
+        checksum: Some(whirlpool_hex(b"other")),
+    };
     let (engine, _rx) = env.start(env.opts());
     let ids = engine.enqueue(vec![wrong]);
     idle(&engine).await;
     match state_of(&engine, ids[0]) {
-        JobState::Failed { reason } => assert!(reason.contains("checksum") && reason.contains("twice"), "{reason}"),
+        JobState::Failed { reason } => assert!(
+            reason.contains("checksum") && reason.contains("twice"),
+            "{reason}"
+        ),
         s => panic!("{s:?}"),
     }
-    assert_eq!(env.fake.state().download_offsets, vec![0, 0], "the second try starts from zero");
+    assert_eq!(
+        env.fake.state().download_offsets,
+        vec![0, 0],
+        "the second try starts from zero"
+    );
     assert!(!local.exists());
     assert!(!paths::part_path(&local).exists());
 }
@@ -357,7 +477,10 @@ async fn a_download_that_does_not_match_its_checksum_retries_once_then_fails() {
 async fn a_full_disk_fails_the_job_and_keeps_the_part() {
     let env = Env::new();
     let (kind, data) = env.remote_file(0, "x.bin", 100_000, 7);
-    env.fake.state().download_faults.push_back(DownloadFault::DiskFullAfter(40_000));
+    env.fake
+        .state()
+        .download_faults
+        .push_back(DownloadFault::DiskFull(40_000));
     let (engine, _rx) = env.start(env.opts());
     let ids = engine.enqueue(vec![kind]);
     idle(&engine).await;
@@ -366,7 +489,10 @@ async fn a_full_disk_fails_the_job_and_keeps_the_part() {
         s => panic!("{s:?}"),
     }
     let dest = env.local.path().join("x.bin");
-    assert_eq!(std::fs::metadata(paths::part_path(&dest)).unwrap().len(), 40_000);
+    assert_eq!(
+        std::fs::metadata(paths::part_path(&dest)).unwrap().len(),
+        40_000
+    );
     engine.control(Control::Retry(ids[0]));
     idle(&engine).await;
     assert!(matches!(state_of(&engine, ids[0]), JobState::Done { .. }));
@@ -378,16 +504,31 @@ async fn a_full_disk_fails_the_job_and_keeps_the_part() {
 async fn pause_keeps_the_part_and_resume_continues_it() {
     let env = Env::new();
     let (kind, data) = env.remote_file(0, "x.bin", 100_000, 8);
-    env.fake.state().download_faults.push_back(DownloadFault::HangAfter(25_000));
+    env.fake
+        .state()
+        .download_faults
+        .push_back(DownloadFault::Hang(25_000));
     let (engine, _rx) = env.start(env.opts());
     let ids = engine.enqueue(vec![kind]);
     wait_hung(&env.fake, 1).await;
     engine.control(Control::Pause(ids[0]));
     idle(&engine).await; // paused jobs leave the queue idle
-    assert_eq!(state_of(&engine, ids[0]), JobState::Paused { done: 25_000, total: 100_000 });
+    assert_eq!(
+        state_of(&engine, ids[0]),
+        JobState::Paused {
+            done: 25_000,
+            total: 100_000
+        }
+    );
     let dest = env.local.path().join("x.bin");
-    assert_eq!(std::fs::metadata(paths::part_path(&dest)).unwrap().len(), 25_000);
-    assert!(matches!(journal::read_jobs(env.state.path())[0].state, SavedState::Paused { .. }));
+    assert_eq!(
+        std::fs::metadata(paths::part_path(&dest)).unwrap().len(),
+        25_000
+    );
+    assert!(matches!(
+        journal::read_jobs(env.state.path())[0].state,
+        SavedState::Paused { .. }
+    ));
     engine.control(Control::Resume(ids[0]));
     idle(&engine).await;
     assert!(matches!(state_of(&engine, ids[0]), JobState::Done { .. }));
@@ -399,7 +540,10 @@ async fn pause_keeps_the_part_and_resume_continues_it() {
 async fn cancel_removes_the_part() {
     let env = Env::new();
     let (kind, _) = env.remote_file(0, "x.bin", 100_000, 9);
-    env.fake.state().download_faults.push_back(DownloadFault::HangAfter(25_000));
+    env.fake
+        .state()
+        .download_faults
+        .push_back(DownloadFault::Hang(25_000));
     let (engine, mut rx) = env.start(env.opts());
     let ids = engine.enqueue(vec![kind]);
     wait_hung(&env.fake, 1).await;
@@ -409,7 +553,11 @@ async fn cancel_removes_the_part() {
     let dest = env.local.path().join("x.bin");
     assert!(!paths::part_path(&dest).exists());
     assert!(!dest.exists());
-    assert!(!drain(&mut rx).iter().any(|e| matches!(e, EngineEvent::Finished { .. })));
+    assert!(
+        !drain(&mut rx)
+            .iter()
+            .any(|e| matches!(e, EngineEvent::Finished { .. }))
+    );
     // Cleared, it is gone from the list and from the journal.
     engine.control(Control::ClearFinished);
     engine.flush().await;
@@ -420,7 +568,10 @@ async fn cancel_removes_the_part() {
 /// Runs `kinds` on a fresh engine with `policy` and returns their final states.
 async fn run_with(env: &Env, policy: ConflictPolicy, kinds: Vec<JobKind>) -> Vec<JobState> {
     let state = tempfile::tempdir().unwrap();
-    let (engine, _rx) = env.start(EngineOptions { on_conflict: policy, ..opts(state.path()) });
+    let (engine, _rx) = env.start(EngineOptions {
+        on_conflict: policy,
+        ..opts(state.path())
+    });
     let ids = engine.enqueue(kinds);
     idle(&engine).await;
     let states = ids.iter().map(|id| state_of(&engine, *id)).collect();
@@ -443,19 +594,35 @@ async fn remote_conflicts_follow_the_policy() {
     let skip = env.fake.mkdir_now(0, "skip");
     env.fake.put(skip, "a.txt", &old);
     let states = run_with(&env, ConflictPolicy::Skip, vec![upload(&a, skip, "a.txt")]).await;
-    assert!(matches!(&states[0], JobState::Skipped { reason } if reason.contains("already there")), "{states:?}");
+    assert!(
+        matches!(&states[0], JobState::Skipped { reason } if reason.contains("already there")),
+        "{states:?}"
+    );
     assert_eq!(&*env.fake.files_in(skip)[0].data, &old);
 
     let rename = env.fake.mkdir_now(0, "rename");
     env.fake.put(rename, "a.txt", &old);
     env.fake.put(rename, "a (1).txt", &old);
-    let states = run_with(&env, ConflictPolicy::Rename, vec![upload(&a, rename, "a.txt")]).await;
+    let states = run_with(
+        &env,
+        ConflictPolicy::Rename,
+        vec![upload(&a, rename, "a.txt")],
+    )
+    .await;
     assert!(matches!(states[0], JobState::Done { .. }), "{states:?}");
-    assert_eq!(names(&env.fake, rename), vec!["a (1).txt", "a (2).txt", "a.txt"]);
+    assert_eq!(
+        names(&env.fake, rename),
+        vec!["a (1).txt", "a (2).txt", "a.txt"]
+    );
 
     let over = env.fake.mkdir_now(0, "over");
     let old_url = env.fake.put(over, "a.txt", &old);
-    let states = run_with(&env, ConflictPolicy::Overwrite, vec![upload(&a, over, "a.txt")]).await;
+    let states = run_with(
+        &env,
+        ConflictPolicy::Overwrite,
+        vec![upload(&a, over, "a.txt")],
+    )
+    .await;
     assert!(matches!(states[0], JobState::Done { .. }), "{states:?}");
     let files = env.fake.files_in(over);
     assert_eq!(files.len(), 1);
@@ -476,7 +643,12 @@ async fn local_conflicts_follow_the_policy() {
 
     let states = run_with(&env, ConflictPolicy::Rename, vec![kind.clone()]).await;
     let renamed = env.local.path().join("r (1).pdf");
-    assert_eq!(states[0], JobState::Done { result: renamed.display().to_string() });
+    assert_eq!(
+        states[0],
+        JobState::Done {
+            result: renamed.display().to_string()
+        }
+    );
     assert_eq!(std::fs::read(&renamed).unwrap(), new);
     assert_eq!(std::fs::read(&dest).unwrap(), b"old");
 
@@ -495,11 +667,20 @@ async fn ask_parks_conflicts_and_an_answer_for_all_settles_them() {
     let (a, _) = env.file("a.txt", 1000, 1);
     let (b, _) = env.file("b.txt", 1000, 2);
     let (c, _) = env.file("c.txt", 1000, 3);
-    let (engine, mut rx) = env.start(EngineOptions { on_conflict: ConflictPolicy::Ask, ..env.opts() });
-    let ids = engine.enqueue(vec![upload(&a, folder, "a.txt"), upload(&b, folder, "b.txt"), upload(&c, folder, "c.txt")]);
+    let (engine, mut rx) = env.start(EngineOptions {
+        on_conflict: ConflictPolicy::Ask,
+        ..env.opts()
+    });
+    let ids = engine.enqueue(vec![
+        upload(&a, folder, "a.txt"),
+        upload(&b, folder, "b.txt"),
+        upload(&c, folder, "c.txt"),
+    ]);
     let mut asked = Vec::new();
     while asked.len() < 2 {
-        if let EngineEvent::Conflict(q) = next_event(&mut rx, |e| matches!(e, EngineEvent::Conflict(_))).await {
+        if let EngineEvent::Conflict(q) =
+            next_event(&mut rx, |e| matches!(e, EngineEvent::Conflict(_))).await
+        {
             assert_eq!(q.existing.0, 5);
             assert_eq!(q.incoming.0, 1000);
             asked.push(q.job);
@@ -509,10 +690,22 @@ async fn ask_parks_conflicts_and_an_answer_for_all_settles_them() {
     assert_eq!(asked, vec![ids[0], ids[1]]);
     // The free one does not wait for the questions.
     until_state(&engine, ids[2], |s| matches!(s, JobState::Done { .. })).await;
-    assert!(matches!(state_of(&engine, ids[0]), JobState::Waiting { until: None, .. }));
-    engine.control(Control::Answer(ids[0], ConflictAnswer { policy: ConflictPolicy::Rename, for_all: true }));
+    assert!(matches!(
+        state_of(&engine, ids[0]),
+        JobState::Waiting { until: None, .. }
+    ));
+    engine.control(Control::Answer(
+        ids[0],
+        ConflictAnswer {
+            policy: ConflictPolicy::Rename,
+            for_all: true,
+        },
+    ));
     idle(&engine).await;
-    assert_eq!(names(&env.fake, folder), vec!["a (1).txt", "a.txt", "b (1).txt", "b.txt", "c.txt"]);
+    assert_eq!(
+        names(&env.fake, folder),
+        vec!["a (1).txt", "a.txt", "b (1).txt", "b.txt", "c.txt"]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -529,13 +722,25 @@ async fn an_uploaded_folder_reuses_what_exists_and_queues_its_files() {
     std::fs::write(top.join("sub/deeper/z.txt"), &z).unwrap();
     let existing = env.fake.mkdir_now(0, "top");
     let (engine, _rx) = env.start(env.opts());
-    let ids = engine.enqueue(vec![JobKind::UploadDir { local: top.clone(), parent: FolderId(0) }]);
+    let ids = engine.enqueue(vec![JobKind::UploadDir {
+        local: top.clone(),
+        parent: FolderId(0),
+    }]);
     idle(&engine).await;
-    assert_eq!(state_of(&engine, ids[0]), JobState::Done { result: "3 files in 4 folders queued".into() });
+    assert_eq!(
+        state_of(&engine, ids[0]),
+        JobState::Done {
+            result: "3 files in 4 folders queued".into()
+        }
+    );
 
     let folders = env.fake.state().folders.clone();
     let child = |parent: u64, name: &str| {
-        let found: Vec<u64> = folders.iter().filter(|(_, (p, n))| *p == parent && n == name).map(|(id, _)| *id).collect();
+        let found: Vec<u64> = folders
+            .iter()
+            .filter(|(_, (p, n))| *p == parent && n == name)
+            .map(|(id, _)| *id)
+            .collect();
         assert_eq!(found.len(), 1, "{name} in {parent}: {folders:?}");
         found[0]
     };
@@ -573,7 +778,11 @@ async fn a_downloaded_folder_stays_inside_whatever_the_names() {
     let parent = env.local.path().join("dl");
     std::fs::create_dir(&parent).unwrap();
     let (engine, _rx) = env.start(env.opts());
-    engine.enqueue(vec![JobKind::DownloadDir { folder: FolderId(stuff), name: "stuff".into(), local_parent: parent.clone() }]);
+    engine.enqueue(vec![JobKind::DownloadDir {
+        folder: FolderId(stuff),
+        name: "stuff".into(),
+        local_parent: parent.clone(),
+    }]);
     idle(&engine).await;
     let summary = engine.summary(None).await;
     assert_eq!((summary.done, summary.failed.len()), (5, 0), "{summary:?}");
@@ -586,7 +795,11 @@ async fn a_downloaded_folder_stays_inside_whatever_the_names() {
             if path.is_dir() {
                 todo.push(path);
             } else {
-                assert!(paths::is_inside(&parent.join("stuff"), &path), "{}", path.display());
+                assert!(
+                    paths::is_inside(&parent.join("stuff"), &path),
+                    "{}",
+                    path.display()
+                );
                 found.push(std::fs::read(&path).unwrap());
             }
         }
@@ -595,7 +808,11 @@ async fn a_downloaded_folder_stays_inside_whatever_the_names() {
     let mut expected: Vec<Vec<u8>> = contents.iter().map(|(_, _, d)| d.clone()).collect();
     expected.sort();
     assert_eq!(found, expected);
-    assert_eq!(std::fs::read_dir(env.local.path()).unwrap().count(), 1, "nothing beside dl/");
+    assert_eq!(
+        std::fs::read_dir(env.local.path()).unwrap().count(),
+        1,
+        "nothing beside dl/"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -603,21 +820,35 @@ async fn remote_uploads_poll_until_the_service_answers() {
     let env = Env::new();
     env.fake.state().remote_polls_needed = 3;
     let (engine, _rx) = env.start(env.opts());
-    let ok = engine.enqueue(vec![JobKind::RemoteUpload { urls: vec!["https://e.x/a.iso".into()], folder: FolderId(0) }]);
+    let ok = engine.enqueue(vec![JobKind::RemoteUpload {
+        urls: vec!["https://e.x/a.iso".into()],
+        folder: FolderId(0),
+    }]);
     idle(&engine).await;
     match state_of(&engine, ok[0]) {
-        JobState::Done { result } => assert!(result.starts_with("https://1fichier.com/?r"), "{result}"),
+        JobState::Done { result } => {
+            assert!(result.starts_with("https://1fichier.com/?r"), "{result}")
+        }
         s => panic!("{s:?}"),
     }
     env.fake.state().remote_fail = Some("404 Not Found".into());
-    let bad = engine.enqueue(vec![JobKind::RemoteUpload { urls: vec!["https://e.x/b.iso".into()], folder: FolderId(0) }]);
+    let bad = engine.enqueue(vec![JobKind::RemoteUpload {
+        urls: vec!["https://e.x/b.iso".into()],
+        folder: FolderId(0),
+    }]);
     idle(&engine).await;
     match state_of(&engine, bad[0]) {
-        JobState::Failed { reason } => assert!(reason.contains("https://e.x/b.iso: 404 Not Found"), "{reason}"),
+        JobState::Failed { reason } => assert!(
+            reason.contains("https://e.x/b.iso: 404 Not Found"),
+            "{reason}"
+        ),
         s => panic!("{s:?}"),
     }
     assert_eq!(env.fake.state().remote_requests, 2);
-    assert_eq!(journal::read_jobs(env.state.path())[0].meta.remote_job, Some(101));
+    assert_eq!(
+        journal::read_jobs(env.state.path())[0].meta.remote_job,
+        Some(101)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -630,9 +861,18 @@ async fn a_flood_lock_shows_on_stalled_jobs() {
     let ids = engine.enqueue(vec![upload(&a, folder, "a.bin")]);
     wait_hung(&env.fake, 1).await;
     let until = Instant::now() + Duration::from_secs(30);
-    env.fake.pace.send_replace(PaceStatus::Waiting { until, reason: "flood lock (#374)".into() });
+    env.fake.pace.send_replace(PaceStatus::Waiting {
+        until,
+        reason: "flood lock (#374)".into(),
+    });
     let s = until_state(&engine, ids[0], |s| matches!(s, JobState::Waiting { .. })).await;
-    assert_eq!(s, JobState::Waiting { reason: "flood lock (#374)".into(), until: Some(until) });
+    assert_eq!(
+        s,
+        JobState::Waiting {
+            reason: "flood lock (#374)".into(),
+            until: Some(until)
+        }
+    );
     env.fake.pace.send_replace(PaceStatus::Ready);
     until_state(&engine, ids[0], |s| matches!(s, JobState::Running { .. })).await;
     engine.control(Control::Cancel(ids[0]));
@@ -643,18 +883,31 @@ async fn a_flood_lock_shows_on_stalled_jobs() {
 async fn move_up_changes_who_goes_next() {
     let env = Env::new();
     let folder = env.fake.mkdir_now(0, "d");
-    let files: Vec<PathBuf> = ["blocker", "a", "b", "c"].iter().map(|n| env.file(n, 100, 1).0).collect();
+    let files: Vec<PathBuf> = ["blocker", "a", "b", "c"]
+        .iter()
+        .map(|n| env.file(n, 100, 1).0)
+        .collect();
     env.fake.state().upload_faults.push_back(UploadFault::Hang);
-    let (engine, _rx) = env.start(EngineOptions { concurrency: 1, ..env.opts() });
+    let (engine, _rx) = env.start(EngineOptions {
+        concurrency: 1,
+        ..env.opts()
+    });
     let blocker = engine.enqueue(vec![upload(&files[0], folder, "blocker")]);
     wait_hung(&env.fake, 1).await;
-    let ids = engine.enqueue(vec![upload(&files[1], folder, "a"), upload(&files[2], folder, "b"), upload(&files[3], folder, "c")]);
+    let ids = engine.enqueue(vec![
+        upload(&files[1], folder, "a"),
+        upload(&files[2], folder, "b"),
+        upload(&files[3], folder, "c"),
+    ]);
     engine.control(Control::MoveUp(ids[2]));
     engine.control(Control::MoveUp(ids[2]));
     engine.control(Control::MoveDown(ids[0]));
     engine.control(Control::Cancel(blocker[0]));
     idle(&engine).await;
-    assert_eq!(env.fake.state().upload_calls, vec!["blocker", "c", "b", "a"]);
+    assert_eq!(
+        env.fake.state().upload_calls,
+        vec!["blocker", "c", "b", "a"]
+    );
     let order: Vec<JobId> = engine.jobs().iter().map(|j| j.id).collect();
     assert_eq!(order, vec![blocker[0], ids[2], ids[1], ids[0]]);
 }
@@ -691,7 +944,10 @@ async fn a_destination_folder_that_vanished_fails_in_words() {
     let ids = engine.enqueue(vec![upload(&a, 999, "a.bin")]);
     idle(&engine).await;
     match state_of(&engine, ids[0]) {
-        JobState::Failed { reason } => assert!(reason.contains("folder 999 is no longer on 1fichier"), "{reason}"),
+        JobState::Failed { reason } => assert!(
+            reason.contains("folder 999 is no longer on 1fichier"),
+            "{reason}"
+        ),
         s => panic!("{s:?}"),
     }
 }
@@ -700,7 +956,15 @@ async fn a_destination_folder_that_vanished_fails_in_words() {
 async fn a_restart_shows_the_same_queue_and_repeats_nothing() {
     let env = Env::new();
     let folder = env.fake.mkdir_now(0, "d");
-    let kinds: Vec<JobKind> = (0..3u8).map(|i| upload(&env.file(&format!("{i}"), 100, i).0, folder, &format!("{i}"))).collect();
+    let kinds: Vec<JobKind> = (0..3u8)
+        .map(|i| {
+            upload(
+                &env.file(&format!("{i}"), 100, i).0,
+                folder,
+                &format!("{i}"),
+            )
+        })
+        .collect();
     let (engine, _rx) = env.start(env.opts());
     let ids = engine.enqueue(kinds);
     idle(&engine).await;
@@ -718,7 +982,11 @@ async fn a_restart_shows_the_same_queue_and_repeats_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_corrupt_journal_is_set_aside_with_a_notice() {
     let env = Env::new();
-    std::fs::write(env.state.path().join("queue.json"), b"{\"version\":1,\"jobs\":[{\"id\":").unwrap();
+    std::fs::write(
+        env.state.path().join("queue.json"),
+        b"{\"version\":1,\"jobs\":[{\"id\":",
+    )
+    .unwrap();
     let (engine, mut rx) = env.start(env.opts());
     match next_event(&mut rx, |_| true).await {
         EngineEvent::Notice(text) => assert!(text.contains("could not be read"), "{text}"),
@@ -727,7 +995,13 @@ async fn a_corrupt_journal_is_set_aside_with_a_notice() {
     assert!(engine.jobs().is_empty());
     let aside = std::fs::read_dir(env.state.path())
         .unwrap()
-        .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().starts_with("queue.json.corrupt-"))
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with("queue.json.corrupt-")
+        })
         .count();
     assert_eq!(aside, 1);
 }
@@ -737,5 +1011,8 @@ async fn a_second_engine_on_the_same_queue_is_refused() {
     let env = Env::new();
     let (_engine, _rx) = env.start(env.opts());
     let err = Engine::start_with(env.fake.clone(), env.opts()).unwrap_err();
-    assert!(err.to_string().contains("in use by another fichier-tui"), "{err}");
+    assert!(
+        err.to_string().contains("in use by another fichier-tui"),
+        "{err}"
+    );
 }
