@@ -251,11 +251,9 @@ impl Fake {
         tokio::time::sleep(Duration::from_millis(2)).await;
         let start = (have as usize).min(data.len());
         let limit = match fault {
-            Some(
-                DownloadFault::Drop(n)
-                | DownloadFault::DiskFull(n)
-                | DownloadFault::Hang(n),
-            ) => (start + n as usize).min(data.len()),
+            Some(DownloadFault::Drop(n) | DownloadFault::DiskFull(n) | DownloadFault::Hang(n)) => {
+                (start + n as usize).min(data.len())
+            }
             None => data.len(),
         };
         let mut f = std::fs::OpenOptions::new()
