@@ -33,17 +33,22 @@ pub(crate) async fn run(
             };
             match ctx.shared.listings.claim_local(&dest, ctx.policy) {
                 Claim::Take {
-                    dest,
+                    dest: chosen,
                     overwrite,
                     guard,
                     ..
                 } => {
                     ctx.meta.plan = Some(Plan::Download {
-                        dest: dest.clone(),
+                        dest: chosen.clone(),
                         overwrite,
                     });
-                    ctx.persist().await;
-                    (dest, overwrite, guard)
+                    if chosen != dest || overwrite {
+                        // A decision a restart could not make again the same way: keep it now.
+                        ctx.persist().await;
+                    } else {
+                        ctx.persist_later();
+                    }
+                    (chosen, overwrite, guard)
                 }
                 Claim::Skip => {
                     return Outcome::Skipped {

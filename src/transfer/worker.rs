@@ -177,6 +177,16 @@ impl JobCtx {
         }
     }
 
+    /// Hands this job's meta to the journal without waiting for the write.
+    pub fn persist_later(&self) {
+        let (reply, _) = oneshot::channel();
+        let _ = self.tx.send(WorkerMsg::Persist {
+            id: self.id,
+            meta: self.meta.clone(),
+            reply,
+        });
+    }
+
     /// Shows why the job waits and sleeps before attempt `next` (2, 3...); false when cancelled.
     pub async fn wait_before_retry(&self, next: u32, why: &str) -> bool {
         let s = self.settings();

@@ -1016,3 +1016,44 @@ async fn a_second_engine_on_the_same_queue_is_refused() {
         "{err}"
     );
 }
+
+#[test]
+fn an_overwrite_cut_by_kill_9_still_removes_the_old_copy_once() {
+    let env = Env::new();
+    let folder = env.fake.mkdir_now(0, "d");
+    let old_url = env.fake.put(folder, "a.txt", b"old");
+    let (a, new) = env.file("a.txt", 4000, 1);
+    env.fake
+        .state()
+        .upload_faults
+        .push_back(UploadFault::CommitThenHang);
+    let options = EngineOptions {
+        on_conflict: ConflictPolicy::Overwrite,
+        ..env.opts()
+    };
+    crash_after(|| async {
+        let (engine, _rx) = env.start(options.clone());
+        engine.enqueue(vec![upload(&a, folder, "a.txt")]);
+        wait_hung(&env.fake, 1).await;
+        engine
+    });
+    assert_eq!(
+        env.fake.files_in(folder).len(),
+        2,
+        "old and new side by side"
+    );
+    runtime().block_on(async {
+        // Even if the policy changed since, the decision taken stands.
+        let (engine, _rx) = env.start(EngineOptions {
+            on_conflict: ConflictPolicy::Skip,
+            ..options
+        });
+        idle(&engine).await;
+        assert!(matches!(engine.jobs()[0].state, JobState::Done { .. }));
+    });
+    let files = env.fake.files_in(folder);
+    assert_eq!(files.len(), 1);
+    assert_eq!(&*files[0].data, &new);
+    assert_eq!(env.fake.state().removed, vec![old_url]);
+    assert_eq!(env.fake.state().upload_calls.len(), 1);
+}
