@@ -298,21 +298,29 @@ impl Lock {
         #[cfg(unix)]
         {
             use rustix::fs::{FlockOperation, flock};
-            if let Err(e) = flock(&file, FlockOperation::NonBlockingLockExclusive) {
-                let holder = fs::read_to_string(&path).unwrap_or_default();
-                let holder = holder.trim();
-                let who = if holder.is_empty() {
-                    String::new()
-                } else {
-                    format!(" (process {holder})")
-                };
-                return Err(io::Error::new(
-                    io::ErrorKind::WouldBlock,
-                    format!(
-                        "the transfer queue in {} is in use by another fichier-tui{who}; close it first ({e})",
-                        dir.display()
-                    ),
-                ));
+            match flock(&file, FlockOperation::NonBlockingLockExclusive) {
+                Ok(()) => {}
+                Err(e) if e == rustix::io::Errno::WOULDBLOCK => {
+                    let holder = fs::read_to_string(&path).unwrap_or_default();
+                    let holder = holder.trim();
+                    let who = if holder.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (process {holder})")
+                    };
+                    return Err(io::Error::new(
+                        io::ErrorKind::WouldBlock,
+                        format!(
+                            "the transfer queue in {} is in use by another fichier-tui{who}; close it first ({e})",
+                            dir.display()
+                        ),
+                    ));
+                }
+                // A filesystem without locks (some network mounts): go on, unprotected.
+                Err(e) => tracing::warn!(
+                    "cannot lock {}: {e}; two processes could share this queue",
+                    path.display()
+                ),
             }
         }
         file.set_len(0)?;

@@ -19,6 +19,7 @@ mod scheduler;
 mod serde_path;
 mod service;
 mod speed;
+mod summary;
 mod upload;
 mod worker;
 

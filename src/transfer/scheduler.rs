@@ -7,12 +7,10 @@ use super::journal::{self, Snapshot};
 use super::queue::{Entry, Live, Phase, Queue, Status, needs_slot};
 use super::worker::{self, JobCtx, Outcome, Shared, WorkerMsg};
 use super::{
-    Changed, ConflictAnswer, ConflictPolicy, ConflictQuestion, Control, EngineEvent, FailedJob,
-    JobId, JobKind,
+    Changed, ConflictAnswer, ConflictPolicy, ConflictQuestion, Control, EngineEvent, JobId, JobKind,
 };
 use super::{JobView, Summary, paths};
 use crate::api::{Bandwidth, PaceStatus, TransferCtl};
-use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -125,7 +123,8 @@ impl Scheduler {
                     }
                 }
                 _ = tokio::time::sleep_until(tick_at), if next_tick.is_some() => {
-                    next_tick = Some(tick_at + self.tick);
+                    // From now, not from the missed deadline: a busy turn skips ticks, never bunches them.
+                    next_tick = Some(tokio::time::Instant::now() + self.tick);
                     self.on_tick();
                 }
             }
@@ -180,7 +179,7 @@ impl Scheduler {
                 self.flush_waiters.push(reply);
             }
             Command::Summary(scope, reply) => {
-                let _ = reply.send(summarize(&self.queue, scope.as_deref()));
+                let _ = reply.send(super::summary::summarize(&self.queue, scope.as_deref()));
             }
             Command::Shutdown(reply) => self.shutdown.push(reply),
         }
@@ -273,6 +272,8 @@ impl Scheduler {
         match msg {
             WorkerMsg::Phase(id, phase) => {
                 if let Some(e) = self.queue.get_mut(id) {
+                    // Keep the last bytes counted before the counter is reset or let go.
+                    e.done = e.live_done();
                     if let Phase::Transferring { base, total } = phase {
                         e.done = base;
                         e.total = total;
@@ -483,115 +484,5 @@ fn remove_part(e: &Entry) {
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
             Err(err) => tracing::warn!("cannot remove {}: {err}", part.display()),
         }
-    }
-}
-
-/// Counts of the jobs in `scope` (these ids and the file jobs their folder jobs became), or of
-/// the whole queue.
-pub(crate) fn summarize(queue: &Queue, scope: Option<&[JobId]>) -> Summary {
-    let included: Option<HashSet<JobId>> = scope.map(|ids| {
-        let mut set: HashSet<JobId> = ids.iter().copied().collect();
-        loop {
-            let before = set.len();
-            for e in queue.iter() {
-                if e.meta.parent.is_some_and(|p| set.contains(&p)) {
-                    set.insert(e.id);
-                }
-            }
-            if set.len() == before {
-                break set;
-            }
-        }
-    });
-    let mut s = Summary::default();
-    for e in queue
-        .iter()
-        .filter(|e| included.as_ref().is_none_or(|set| set.contains(&e.id)))
-    {
-        let folder_job = matches!(
-            e.kind,
-            JobKind::UploadDir { .. } | JobKind::DownloadDir { .. }
-        );
-        match &e.status {
-            Status::Done { bytes, .. } if !folder_job => {
-                s.done += 1;
-                s.bytes += bytes;
-            }
-            Status::Done { .. } => {}
-            Status::Skipped { .. } => s.skipped += 1,
-            Status::Failed { reason } => s.failed.push(FailedJob {
-                id: e.id,
-                name: super::queue::display_name(&e.kind),
-                reason: reason.clone(),
-            }),
-            Status::Cancelled => s.cancelled += 1,
-            Status::Paused => s.paused += 1,
-            Status::Queued | Status::Running | Status::Asking(_) => s.pending += 1,
-        }
-    }
-    s
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::api::FolderId;
-
-    #[test]
-    fn summary_counts_a_folder_job_through_its_files() {
-        let mut q = Queue::default();
-        let up = |n: u64| JobKind::Upload {
-            local: format!("/l/{n}").into(),
-            folder: FolderId(1),
-            remote_name: format!("{n}"),
-        };
-        q.push(Entry::new(
-            JobId(1),
-            JobKind::UploadDir {
-                local: "/l".into(),
-                parent: FolderId(0),
-            },
-            Default::default(),
-        ));
-        q.push(Entry::new(JobId(9), up(9), Default::default()));
-        let child = || journal::Meta {
-            parent: Some(JobId(1)),
-            ..Default::default()
-        };
-        q.insert_after(
-            JobId(1),
-            vec![
-                Entry::new(JobId(2), up(2), child()),
-                Entry::new(JobId(3), up(3), child()),
-                Entry::new(JobId(4), up(4), child()),
-            ],
-        );
-        q.get_mut(JobId(1)).unwrap().status = Status::Done {
-            result: "3 files".into(),
-            bytes: 0,
-        };
-        q.get_mut(JobId(2)).unwrap().status = Status::Done {
-            result: "u".into(),
-            bytes: 10,
-        };
-        q.get_mut(JobId(3)).unwrap().status = Status::Skipped {
-            reason: "already there".into(),
-        };
-        q.get_mut(JobId(4)).unwrap().status = Status::Failed {
-            reason: "gone".into(),
-        };
-        q.get_mut(JobId(9)).unwrap().status = Status::Done {
-            result: "v".into(),
-            bytes: 5,
-        };
-        let s = summarize(&q, Some(&[JobId(1)]));
-        assert_eq!((s.done, s.skipped, s.bytes, s.pending), (1, 1, 10, 0));
-        assert_eq!(s.failed.len(), 1);
-        assert_eq!(
-            (s.failed[0].id, s.failed[0].reason.as_str()),
-            (JobId(4), "gone")
-        );
-        let all = summarize(&q, None);
-        assert_eq!((all.done, all.bytes), (2, 15));
     }
 }
