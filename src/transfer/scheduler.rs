@@ -50,6 +50,8 @@ pub(crate) struct Scheduler {
     idle_waiters: Vec<oneshot::Sender<u64>>,
     flush_waiters: Vec<oneshot::Sender<u64>>,
     shutdown: Vec<oneshot::Sender<()>>,
+    /// Winding down: start nothing more.
+    stopping: bool,
 }
 
 /// The receiving ends the scheduler's loop selects over.
@@ -94,6 +96,7 @@ impl Scheduler {
             idle_waiters: Vec::new(),
             flush_waiters: Vec::new(),
             shutdown: Vec::new(),
+            stopping: false,
         }
     }
 
@@ -144,12 +147,13 @@ impl Scheduler {
                 self.on_worker(msg);
             }
             self.after_batch();
-            if closed || !self.shutdown.is_empty() {
+            if closed || self.stopping {
                 break;
             }
         }
-        // Every handle is gone: stop the workers. Their jobs stay "running" in the journal and
-        // resume at the next start, like after a crash.
+        // Every handle is gone, or shutdown was asked: stop the workers. Their jobs stay
+        // "running" in the journal and resume at the next start, like after a crash.
+        self.stopping = true;
         for e in self.queue.iter() {
             if let Some(live) = &e.live {
                 live.cancel.cancel();
@@ -181,7 +185,10 @@ impl Scheduler {
             Command::Summary(scope, reply) => {
                 let _ = reply.send(super::summary::summarize(&self.queue, scope.as_deref()));
             }
-            Command::Shutdown(reply) => self.shutdown.push(reply),
+            Command::Shutdown(reply) => {
+                self.stopping = true;
+                self.shutdown.push(reply);
+            }
         }
     }
 
@@ -429,6 +436,9 @@ impl Scheduler {
     }
 
     fn schedule(&mut self) {
+        if self.stopping {
+            return;
+        }
         for id in self.queue.to_start(self.concurrency) {
             let Some(e) = self.queue.get_mut(id) else {
                 continue;

@@ -127,3 +127,63 @@ async fn a_second_engine_on_the_same_queue_is_refused() {
         "{err}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_stops_everything_and_the_next_start_finishes_it() {
+    let env = Env::new();
+    let folder = env.fake.mkdir_now(0, "d");
+    let kinds: Vec<JobKind> = (0..3u8)
+        .map(|i| {
+            upload(
+                &env.file(&format!("{i}"), 100, i).0,
+                folder,
+                &format!("{i}"),
+            )
+        })
+        .collect();
+    env.fake.state().upload_faults.push_back(UploadFault::Hang);
+    let (engine, _rx) = env.start(EngineOptions {
+        concurrency: 1,
+        ..env.opts()
+    });
+    engine.enqueue(kinds);
+    wait_hung(&env.fake, 1).await;
+    engine.shutdown().await;
+    assert_eq!(
+        env.fake.state().upload_calls.len(),
+        1,
+        "nothing new starts while stopping"
+    );
+    let saved: Vec<SavedState> = journal::read_jobs(env.state.path())
+        .into_iter()
+        .map(|j| j.state)
+        .collect();
+    assert_eq!(
+        saved,
+        vec![SavedState::Running, SavedState::Queued, SavedState::Queued]
+    );
+
+    let (engine, _rx) = env.start(env.opts());
+    idle(&engine).await;
+    assert_eq!(names_in(&env.fake, folder), vec!["0", "1", "2"]);
+}
+
+fn names_in(fake: &Fake, folder: u64) -> Vec<String> {
+    let mut n: Vec<String> = fake.files_in(folder).into_iter().map(|f| f.name).collect();
+    n.sort();
+    n
+}
+
+#[tokio::test]
+async fn a_shutdown_right_after_enqueue_starts_nothing() {
+    let env = Env::new();
+    let folder = env.fake.mkdir_now(0, "d");
+    let (a, _) = env.file("a", 100, 1);
+    let (engine, _rx) = env.start(env.opts());
+    // On this single-threaded runtime both commands reach the scheduler in one batch.
+    engine.enqueue(vec![upload(&a, folder, "a")]);
+    engine.shutdown().await;
+    let saved = journal::read_jobs(env.state.path());
+    assert_eq!(saved[0].state, SavedState::Queued);
+    assert!(env.fake.state().upload_calls.is_empty());
+}
