@@ -23,7 +23,10 @@ pub(crate) fn first_free(name: &str, taken: impl Fn(&str) -> bool) -> String {
             return candidate;
         }
     }
-    let stamp = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    let stamp = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
     fit(&format!("{base} ({stamp})"), ext)
 }
 
@@ -50,7 +53,9 @@ fn fit(stem: &str, ext: &str) -> String {
 /// `report.pdf` -> (`report`, `.pdf`); `archive.tar.gz` -> (`archive`, `.tar.gz`); a dotfile such
 /// as `.bashrc` has no extension; `.config.json` -> (`.config`, `.json`).
 pub(crate) fn split_extension(name: &str) -> (&str, &str) {
-    let Some(dot) = name.rfind('.') else { return (name, "") };
+    let Some(dot) = name.rfind('.') else {
+        return (name, "");
+    };
     if dot == 0 || dot + 1 == name.len() {
         return (name, "");
     }
@@ -82,7 +87,11 @@ pub(crate) fn format_system_time(t: SystemTime) -> Option<String> {
     let days = (secs / 86_400) as i64;
     let rem = secs % 86_400;
     let (y, m, d) = civil_from_days(days);
-    Some(format!("{y:04}-{m:02}-{d:02} {:02}:{:02} UTC", rem / 3600, (rem / 60) % 60))
+    Some(format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
+        rem / 3600,
+        (rem / 60) % 60
+    ))
 }
 
 /// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
@@ -113,7 +122,10 @@ mod tests {
     #[test]
     fn numbering_keeps_the_extension() {
         assert_eq!(free("a.txt", &["a.txt"]), "a (1).txt");
-        assert_eq!(free("a.txt", &["a.txt", "a (1).txt", "a (2).txt"]), "a (3).txt");
+        assert_eq!(
+            free("a.txt", &["a.txt", "a (1).txt", "a (2).txt"]),
+            "a (3).txt"
+        );
         assert_eq!(free("archive.tar.gz", &[]), "archive (1).tar.gz");
     }
 
@@ -145,9 +157,18 @@ mod tests {
     #[test]
     fn dates_read_as_utc() {
         let t = UNIX_EPOCH + Duration::from_secs(1_764_079_380); // 2025-11-25 14:03:00 UTC
-        assert_eq!(format_system_time(t).as_deref(), Some("2025-11-25 14:03 UTC"));
-        assert_eq!(format_system_time(UNIX_EPOCH).as_deref(), Some("1970-01-01 00:00 UTC"));
+        assert_eq!(
+            format_system_time(t).as_deref(),
+            Some("2025-11-25 14:03 UTC")
+        );
+        assert_eq!(
+            format_system_time(UNIX_EPOCH).as_deref(),
+            Some("1970-01-01 00:00 UTC")
+        );
         let leap = UNIX_EPOCH + Duration::from_secs(951_782_400); // 2000-02-29
-        assert_eq!(format_system_time(leap).as_deref(), Some("2000-02-29 00:00 UTC"));
+        assert_eq!(
+            format_system_time(leap).as_deref(),
+            Some("2000-02-29 00:00 UTC")
+        );
     }
 }

@@ -14,7 +14,13 @@ use crate::checksum::{same_checksum, whirlpool_file};
 use std::io;
 use std::path::{Path, PathBuf};
 
-pub(crate) async fn run(ctx: &mut JobCtx, url: &FileUrl, local: &Path, size: u64, checksum: Option<&str>) -> Outcome {
+pub(crate) async fn run(
+    ctx: &mut JobCtx,
+    url: &FileUrl,
+    local: &Path,
+    size: u64,
+    checksum: Option<&str>,
+) -> Outcome {
     ctx.phase(Phase::Preparing);
     let (dest, overwrite, _guard) = match ctx.meta.plan.clone() {
         Some(Plan::Download { dest, overwrite }) => {
@@ -26,10 +32,23 @@ pub(crate) async fn run(ctx: &mut JobCtx, url: &FileUrl, local: &Path, size: u64
                 return Outcome::failed(format!("{} is not a file path", local.display()));
             };
             match ctx.shared.listings.claim_local(&dest, ctx.policy) {
-                Claim::Take { dest, overwrite, guard, .. } => {
-                    ctx.meta.plan = Some(Plan::Download { dest: dest.clone(), overwrite });
-                    ctx.persist().await;
-                    (dest, overwrite, guard)
+                Claim::Take {
+                    dest: chosen,
+                    overwrite,
+                    guard,
+                    ..
+                } => {
+                    ctx.meta.plan = Some(Plan::Download {
+                        dest: chosen.clone(),
+                        overwrite,
+                    });
+                    if chosen != dest || overwrite {
+                        // A decision a restart could not make again the same way: keep it now.
+                        ctx.persist().await;
+                    } else {
+                        ctx.persist_later();
+                    }
+                    (chosen, overwrite, guard)
                 }
                 Claim::Skip => {
                     return Outcome::Skipped {
@@ -38,8 +57,15 @@ pub(crate) async fn run(ctx: &mut JobCtx, url: &FileUrl, local: &Path, size: u64
                     };
                 }
                 Claim::Ask { existing } => {
-                    let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-                    return Outcome::Ask { name, existing, incoming: (size, None) };
+                    let name = dest
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    return Outcome::Ask {
+                        name,
+                        existing,
+                        incoming: (size, None),
+                    };
                 }
                 Claim::Refuse(reason) => return Outcome::failed(reason),
             }
@@ -73,7 +99,10 @@ pub(crate) async fn run(ctx: &mut JobCtx, url: &FileUrl, local: &Path, size: u64
             hash_part(ctx, &part, have, checksum.is_some()).await
         } else {
             ctx.transferring(have, size);
-            match ctx.cancellable(ctx.service().download_file(url, &part, &ctx.ctl)).await {
+            match ctx
+                .cancellable(ctx.service().download_file(url, &part, &ctx.ctl))
+                .await
+            {
                 Some(r) => r,
                 None => return Outcome::Interrupted,
             }
@@ -81,7 +110,9 @@ pub(crate) async fn run(ctx: &mut JobCtx, url: &FileUrl, local: &Path, size: u64
         match got {
             Ok(out) => {
                 ctx.phase(Phase::Finishing);
-                let Some(why) = mismatch(&out, size, checksum) else { break };
+                let Some(why) = mismatch(&out, size, checksum) else {
+                    break;
+                };
                 let _ = std::fs::remove_file(&part);
                 if restarted_from_zero {
                     return Outcome::failed(format!(
@@ -90,7 +121,10 @@ pub(crate) async fn run(ctx: &mut JobCtx, url: &FileUrl, local: &Path, size: u64
                 }
                 restarted_from_zero = true;
                 tracing::warn!("{url}: {why}; downloading it again from the start");
-                ctx.phase(Phase::Waiting { reason: format!("{why}; downloading again from the start"), until: None });
+                ctx.phase(Phase::Waiting {
+                    reason: format!("{why}; downloading again from the start"),
+                    until: None,
+                });
             }
             Err(ApiError::Cancelled) => return Outcome::Interrupted,
             Err(e) => {
@@ -127,7 +161,10 @@ fn prepare_part(part: &Path, size: u64) -> io::Result<u64> {
     match std::fs::symlink_metadata(part) {
         Ok(m) if m.file_type().is_symlink() || m.is_dir() => {
             if m.is_dir() {
-                return Err(io::Error::new(io::ErrorKind::AlreadyExists, "a folder has the part file's name"));
+                return Err(io::Error::new(
+                    io::ErrorKind::AlreadyExists,
+                    "a folder has the part file's name",
+                ));
             }
             std::fs::remove_file(part)?;
             Ok(0)
@@ -142,16 +179,34 @@ fn prepare_part(part: &Path, size: u64) -> io::Result<u64> {
     }
 }
 
-async fn hash_part(ctx: &JobCtx, part: &Path, size: u64, needed: bool) -> crate::api::Result<DownloadOutcome> {
+async fn hash_part(
+    ctx: &JobCtx,
+    part: &Path,
+    size: u64,
+    needed: bool,
+) -> crate::api::Result<DownloadOutcome> {
     if !needed {
-        return Ok(DownloadOutcome { size, whirlpool: String::new(), fetched: 0 });
+        return Ok(DownloadOutcome {
+            size,
+            whirlpool: String::new(),
+            fetched: 0,
+        });
     }
     let path = part.to_path_buf();
-    let hashed = ctx.cancellable(tokio::task::spawn_blocking(move || whirlpool_file(&path))).await;
-    let local_err = |source: io::Error| ApiError::Local { path: part.display().to_string(), source };
+    let hashed = ctx
+        .cancellable(tokio::task::spawn_blocking(move || whirlpool_file(&path)))
+        .await;
+    let local_err = |source: io::Error| ApiError::Local {
+        path: part.display().to_string(),
+        source,
+    };
     match hashed {
         None => Err(ApiError::Cancelled),
-        Some(Ok(Ok(whirlpool))) => Ok(DownloadOutcome { size, whirlpool, fetched: 0 }),
+        Some(Ok(Ok(whirlpool))) => Ok(DownloadOutcome {
+            size,
+            whirlpool,
+            fetched: 0,
+        }),
         Some(Ok(Err(e))) => Err(local_err(e)),
         Some(Err(e)) => Err(local_err(io::Error::other(e))),
     }
@@ -160,7 +215,10 @@ async fn hash_part(ctx: &JobCtx, part: &Path, size: u64, needed: bool) -> crate:
 /// Why the part is not the file, if it is not.
 fn mismatch(out: &DownloadOutcome, size: u64, checksum: Option<&str>) -> Option<String> {
     if size > 0 && out.size != size {
-        return Some(format!("the download has {} bytes, 1fichier lists {size}", out.size));
+        return Some(format!(
+            "the download has {} bytes, 1fichier lists {size}",
+            out.size
+        ));
     }
     match checksum {
         Some(expected) if !same_checksum(expected, &out.whirlpool) => {
@@ -193,6 +251,13 @@ async fn finalize(ctx: &JobCtx, part: &Path, dest: &Path, overwrite: bool, size:
 }
 
 fn done(dest: &Path, size: u64) -> Outcome {
-    let dir = dest.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
-    Outcome::Done { result: dest.display().to_string(), bytes: size, changed: Changed::Local(dir) }
+    let dir = dest
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
+    Outcome::Done {
+        result: dest.display().to_string(),
+        bytes: size,
+        changed: Changed::Local(dir),
+    }
 }

@@ -36,11 +36,16 @@ pub(crate) fn walk(root: &Path) -> std::io::Result<(Vec<LocalDir>, Vec<String>)>
         };
         let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
         entries.sort_by_key(|e| e.file_name());
-        let mut here = LocalDir { rel: rel.clone(), files: Vec::new() };
+        let mut here = LocalDir {
+            rel: rel.clone(),
+            files: Vec::new(),
+        };
         for entry in entries {
             let path = entry.path();
             let name = entry.file_name().to_string_lossy().into_owned();
-            let Ok(kind) = entry.file_type() else { continue };
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
             if kind.is_dir() {
                 let mut sub = rel.clone();
                 sub.push(name);
@@ -50,7 +55,10 @@ pub(crate) fn walk(root: &Path) -> std::io::Result<(Vec<LocalDir>, Vec<String>)>
             } else if kind.is_symlink() {
                 match std::fs::metadata(&path) {
                     Ok(m) if m.is_file() => here.files.push((path, name)),
-                    _ => skipped.push(format!("{}: a link to a folder or to nothing, not followed", path.display())),
+                    _ => skipped.push(format!(
+                        "{}: a link to a folder or to nothing, not followed",
+                        path.display()
+                    )),
                 }
             } else {
                 skipped.push(format!("{}: not a regular file", path.display()));
@@ -64,13 +72,21 @@ pub(crate) fn walk(root: &Path) -> std::io::Result<(Vec<LocalDir>, Vec<String>)>
 pub(crate) async fn upload_dir(ctx: &mut JobCtx, local: &Path, parent: FolderId) -> Outcome {
     ctx.phase(Phase::Preparing);
     let Some(root_name) = local.file_name().map(|n| n.to_string_lossy().into_owned()) else {
-        return Outcome::failed(format!("{} has no folder name to give on 1fichier", local.display()));
+        return Outcome::failed(format!(
+            "{} has no folder name to give on 1fichier",
+            local.display()
+        ));
     };
     let root = local.to_path_buf();
-    let walked = match ctx.cancellable(tokio::task::spawn_blocking(move || walk(&root))).await {
+    let walked = match ctx
+        .cancellable(tokio::task::spawn_blocking(move || walk(&root)))
+        .await
+    {
         None => return Outcome::Interrupted,
         Some(Ok(Ok(w))) => w,
-        Some(Ok(Err(e))) => return Outcome::failed(format!("cannot read the folder {}: {e}", local.display())),
+        Some(Ok(Err(e))) => {
+            return Outcome::failed(format!("cannot read the folder {}: {e}", local.display()));
+        }
         Some(Err(e)) => return Outcome::failed(format!("reading {} failed: {e}", local.display())),
     };
     let (dirs, skipped) = walked;
@@ -95,14 +111,22 @@ pub(crate) async fn upload_dir(ctx: &mut JobCtx, local: &Path, parent: FolderId)
         };
         ids.insert(dir.rel.clone(), id);
         for (path, name) in &dir.files {
-            children.push(JobKind::Upload { local: path.clone(), folder: id, remote_name: name.clone() });
+            children.push(JobKind::Upload {
+                local: path.clone(),
+                folder: id,
+                remote_name: name.clone(),
+            });
         }
     }
     let mut result = format!("{} files in {} folders queued", children.len(), dirs.len());
     if !skipped.is_empty() {
         result.push_str(&format!("; {} items skipped (see the log)", skipped.len()));
     }
-    Outcome::Expanded { children, result, changed: Changed::Remote(parent) }
+    Outcome::Expanded {
+        children,
+        result,
+        changed: Changed::Remote(parent),
+    }
 }
 
 /// Remote folders found or made during one expansion.
@@ -114,29 +138,47 @@ struct RemoteTree {
 }
 
 impl RemoteTree {
-    async fn find_or_make(&mut self, ctx: &JobCtx, parent: FolderId, name: &str) -> Result<FolderId, Outcome> {
+    async fn find_or_make(
+        &mut self,
+        ctx: &JobCtx,
+        parent: FolderId,
+        name: &str,
+    ) -> Result<FolderId, Outcome> {
         if !self.made.contains(&parent) && !self.listed.contains_key(&parent) {
-            let listing = ctx.call("listing a remote folder", || ctx.service().folder_ls(parent)).await?;
+            let listing = ctx
+                .call("listing a remote folder", || {
+                    ctx.service().folder_ls(parent)
+                })
+                .await?;
             self.listed.insert(parent, listing.sub_folders);
         }
-        if let Some(found) = self
-            .listed
-            .get(&parent)
-            .and_then(|subs| subs.iter().find(|s| s.name == name || from_service_name(&s.name) == name))
-        {
+        if let Some(found) = self.listed.get(&parent).and_then(|subs| {
+            subs.iter()
+                .find(|s| s.name == name || from_service_name(&s.name) == name)
+        }) {
             return Ok(found.id);
         }
         let what = format!("creating the folder {name}");
-        let id = ctx.call(&what, || ctx.service().mkdir(parent, name)).await?;
+        let id = ctx
+            .call(&what, || ctx.service().mkdir(parent, name))
+            .await?;
         self.made.insert(id);
         Ok(id)
     }
 }
 
-pub(crate) async fn download_dir(ctx: &mut JobCtx, folder: FolderId, name: &str, local_parent: &Path) -> Outcome {
+pub(crate) async fn download_dir(
+    ctx: &mut JobCtx,
+    folder: FolderId,
+    name: &str,
+    local_parent: &Path,
+) -> Outcome {
     ctx.phase(Phase::Preparing);
     if !local_parent.is_dir() {
-        return Outcome::failed(format!("{} is not a folder (or no longer exists)", local_parent.display()));
+        return Outcome::failed(format!(
+            "{} is not a folder (or no longer exists)",
+            local_parent.display()
+        ));
     }
     let root = safe_child(local_parent, name);
     if let Err(e) = ensure_real_dir(&root) {
@@ -151,25 +193,46 @@ pub(crate) async fn download_dir(ctx: &mut JobCtx, folder: FolderId, name: &str,
             continue;
         }
         folders += 1;
-        let listing = match ctx.call("listing a remote folder", || ctx.service().folder_ls(id)).await {
+        let listing = match ctx
+            .call("listing a remote folder", || ctx.service().folder_ls(id))
+            .await
+        {
             Ok(l) => l,
             Err(outcome) => return outcome,
         };
-        let files = match ctx.call("listing a remote folder's files", || ctx.service().file_ls(id)).await {
+        let files = match ctx
+            .call("listing a remote folder's files", || {
+                ctx.service().file_ls(id)
+            })
+            .await
+        {
             Ok(f) => f,
             Err(outcome) => return outcome,
         };
         for file in files {
             let dest = safe_child(&dir, &file.filename);
             if !is_inside(&root, &dest) {
-                return Outcome::failed(format!("refusing {}: it would land outside {}", file.filename, root.display()));
+                return Outcome::failed(format!(
+                    "refusing {}: it would land outside {}",
+                    file.filename,
+                    root.display()
+                ));
             }
-            children.push(JobKind::Download { url: file.url, local: dest, size: file.size, checksum: file.checksum });
+            children.push(JobKind::Download {
+                url: file.url,
+                local: dest,
+                size: file.size,
+                checksum: file.checksum,
+            });
         }
         for sub in listing.sub_folders {
             let path = safe_child(&dir, &sub.name);
             if !is_inside(&root, &path) {
-                return Outcome::failed(format!("refusing {}: it would land outside {}", sub.name, root.display()));
+                return Outcome::failed(format!(
+                    "refusing {}: it would land outside {}",
+                    sub.name,
+                    root.display()
+                ));
             }
             if let Err(e) = ensure_real_dir(&path) {
                 return Outcome::failed(format!("cannot create {}: {e}", path.display()));
@@ -177,8 +240,16 @@ pub(crate) async fn download_dir(ctx: &mut JobCtx, folder: FolderId, name: &str,
             todo.push_back((sub.id, path));
         }
     }
-    let result = format!("{} files in {folders} folders queued into {}", children.len(), root.display());
-    Outcome::Expanded { children, result, changed: Changed::Local(local_parent.to_path_buf()) }
+    let result = format!(
+        "{} files in {folders} folders queued into {}",
+        children.len(),
+        root.display()
+    );
+    Outcome::Expanded {
+        children,
+        result,
+        changed: Changed::Local(local_parent.to_path_buf()),
+    }
 }
 
 #[cfg(test)]
@@ -200,7 +271,10 @@ mod tests {
         let rels: Vec<Vec<String>> = dirs.iter().map(|d| d.rel.clone()).collect();
         let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
         assert_eq!(rels, vec![s(&[]), s(&["a"]), s(&["b"]), s(&["b", "c"])]);
-        assert_eq!(dirs[0].files, vec![(root.join("z.txt"), "z.txt".to_string())]);
+        assert_eq!(
+            dirs[0].files,
+            vec![(root.join("z.txt"), "z.txt".to_string())]
+        );
         assert_eq!(dirs[3].files, vec![(root.join("b/c/y"), "y".to_string())]);
         #[cfg(unix)]
         assert_eq!(skipped.len(), 1, "{skipped:?}");

@@ -54,15 +54,32 @@ pub enum JobKind {
 #[derive(Debug, Clone, PartialEq)]
 pub enum JobState {
     Queued,
-    Running { done: u64, total: u64, speed: f64, eta: Option<Duration> },
-    Paused { done: u64, total: u64 },
+    Running {
+        done: u64,
+        total: u64,
+        speed: f64,
+        eta: Option<Duration>,
+    },
+    Paused {
+        done: u64,
+        total: u64,
+    },
     /// Waiting for a flood lock or a retry; `until` when known.
-    Waiting { reason: String, until: Option<Instant> },
-    Done { result: String },
+    Waiting {
+        reason: String,
+        until: Option<Instant>,
+    },
+    Done {
+        result: String,
+    },
     /// Nothing was transferred because the destination already had the file (policy `Skip`);
     /// kept apart from `Done` so a summary can count it.
-    Skipped { reason: String },
-    Failed { reason: String },
+    Skipped {
+        reason: String,
+    },
+    Failed {
+        reason: String,
+    },
     Cancelled,
 }
 
@@ -70,7 +87,10 @@ impl JobState {
     pub fn is_finished(&self) -> bool {
         matches!(
             self,
-            JobState::Done { .. } | JobState::Skipped { .. } | JobState::Failed { .. } | JobState::Cancelled
+            JobState::Done { .. }
+                | JobState::Skipped { .. }
+                | JobState::Failed { .. }
+                | JobState::Cancelled
         )
     }
     pub fn is_active(&self) -> bool {

@@ -39,10 +39,20 @@ pub(crate) enum SavedState {
     Queued,
     /// Comes back `Queued` (and resumes) when the journal is loaded.
     Running,
-    Paused { done: u64, total: u64 },
-    Done { result: String, bytes: u64 },
-    Skipped { reason: String },
-    Failed { reason: String },
+    Paused {
+        done: u64,
+        total: u64,
+    },
+    Done {
+        result: String,
+        bytes: u64,
+    },
+    Skipped {
+        reason: String,
+    },
+    Failed {
+        reason: String,
+    },
     Cancelled,
 }
 
@@ -74,7 +84,10 @@ pub(crate) struct Meta {
 #[serde(tag = "to", rename_all = "snake_case")]
 pub(crate) enum Plan {
     /// Upload under this name; once the new copy is verified, remove these older copies.
-    Upload { remote_name: String, replace: Vec<FileUrl> },
+    Upload {
+        remote_name: String,
+        replace: Vec<FileUrl>,
+    },
     /// Download to this path; `overwrite` when replacing what is there is intended.
     Download {
         #[serde(with = "super::serde_path")]
@@ -106,25 +119,42 @@ pub(crate) fn load(dir: &Path) -> io::Result<Loaded> {
     let _ = fs::remove_file(dir.join(TEMP_NAME)); // a write that kill -9 cut short
     let text = match fs::read(&path) {
         Ok(t) => t,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Loaded { next_id: 1, ..Loaded::default() }),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Ok(Loaded {
+                next_id: 1,
+                ..Loaded::default()
+            });
+        }
         Err(e) => return Err(e),
     };
     let parsed = serde_json::from_slice::<JournalFile>(&text)
         .map_err(|e| e.to_string())
         .and_then(|j| match j.version {
             VERSION => Ok(j),
-            v => Err(format!("it was written by another version of fichier-tui (format {v})")),
+            v => Err(format!(
+                "it was written by another version of fichier-tui (format {v})"
+            )),
         });
     match parsed {
         Ok(file) => {
             let max = file.jobs.iter().map(|j| j.id.0).max().unwrap_or(0);
-            Ok(Loaded { next_id: file.next_id.max(max + 1).max(1), jobs: file.jobs, warning: None })
+            Ok(Loaded {
+                next_id: file.next_id.max(max + 1).max(1),
+                jobs: file.jobs,
+                warning: None,
+            })
         }
         Err(why) => {
-            let stamp = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+            let stamp = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0);
             let aside = dir.join(format!("{FILE_NAME}.corrupt-{stamp}"));
             fs::rename(&path, &aside)?;
-            tracing::warn!("unreadable transfer journal moved to {}: {why}", aside.display());
+            tracing::warn!(
+                "unreadable transfer journal moved to {}: {why}",
+                aside.display()
+            );
             Ok(Loaded {
                 jobs: Vec::new(),
                 next_id: 1,
@@ -155,7 +185,12 @@ pub(crate) fn save(dir: &Path, next_id: u64, jobs: &[JobRecord]) -> io::Result<(
         next_id: u64,
         jobs: &'a [JobRecord],
     }
-    let data = serde_json::to_vec(&Borrowed { version: VERSION, next_id, jobs }).map_err(io::Error::other)?;
+    let data = serde_json::to_vec(&Borrowed {
+        version: VERSION,
+        next_id,
+        jobs,
+    })
+    .map_err(io::Error::other)?;
     let temp = dir.join(TEMP_NAME);
     {
         let mut f = File::create(&temp)?;
@@ -184,31 +219,47 @@ pub(crate) struct Writer {
 impl Writer {
     /// Starts the thread, which holds `lock` until its last write is done. `on_error` hears of
     /// the first failure after a success (disk full...).
-    pub fn spawn(dir: PathBuf, lock: Lock, on_error: impl Fn(String) + Send + 'static) -> io::Result<Writer> {
+    pub fn spawn(
+        dir: PathBuf,
+        lock: Lock,
+        on_error: impl Fn(String) + Send + 'static,
+    ) -> io::Result<Writer> {
         let (tx, rx) = std_mpsc::channel::<Snapshot>();
         let (written_tx, written) = watch::channel(0u64);
-        let thread = std::thread::Builder::new().name("journal".into()).spawn(move || {
-            let _lock = lock;
-            let mut failing = false;
-            while let Ok(mut snap) = rx.recv() {
-                while let Ok(newer) = rx.try_recv() {
-                    snap = newer;
-                }
-                match save(&dir, snap.next_id, &snap.jobs) {
-                    Ok(()) => failing = false,
-                    Err(e) => {
-                        tracing::error!("cannot save the transfer queue in {}: {e}", dir.display());
-                        if !failing {
-                            on_error(format!("cannot save the transfer queue in {}: {e}", dir.display()));
-                        }
-                        failing = true;
+        let thread = std::thread::Builder::new()
+            .name("journal".into())
+            .spawn(move || {
+                let _lock = lock;
+                let mut failing = false;
+                while let Ok(mut snap) = rx.recv() {
+                    while let Ok(newer) = rx.try_recv() {
+                        snap = newer;
                     }
+                    match save(&dir, snap.next_id, &snap.jobs) {
+                        Ok(()) => failing = false,
+                        Err(e) => {
+                            tracing::error!(
+                                "cannot save the transfer queue in {}: {e}",
+                                dir.display()
+                            );
+                            if !failing {
+                                on_error(format!(
+                                    "cannot save the transfer queue in {}: {e}",
+                                    dir.display()
+                                ));
+                            }
+                            failing = true;
+                        }
+                    }
+                    // Published even on failure: a worker waiting for it must not hang forever.
+                    let _ = written_tx.send(snap.generation);
                 }
-                // Published even on failure: a worker waiting for it must not hang forever.
-                let _ = written_tx.send(snap.generation);
-            }
-        })?;
-        Ok(Writer { tx: Some(tx), thread: Some(thread), written })
+            })?;
+        Ok(Writer {
+            tx: Some(tx),
+            thread: Some(thread),
+            written,
+        })
     }
 
     pub fn send(&self, snapshot: Snapshot) {
@@ -238,21 +289,38 @@ pub(crate) struct Lock {
 impl Lock {
     pub fn acquire(dir: &Path) -> io::Result<Lock> {
         let path = dir.join(LOCK_NAME);
-        let mut file = OpenOptions::new().create(true).truncate(false).read(true).write(true).open(&path)?;
+        let mut file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .read(true)
+            .write(true)
+            .open(&path)?;
         #[cfg(unix)]
         {
             use rustix::fs::{FlockOperation, flock};
-            if let Err(e) = flock(&file, FlockOperation::NonBlockingLockExclusive) {
-                let holder = fs::read_to_string(&path).unwrap_or_default();
-                let holder = holder.trim();
-                let who = if holder.is_empty() { String::new() } else { format!(" (process {holder})") };
-                return Err(io::Error::new(
-                    io::ErrorKind::WouldBlock,
-                    format!(
-                        "the transfer queue in {} is in use by another fichier-tui{who}; close it first ({e})",
-                        dir.display()
-                    ),
-                ));
+            match flock(&file, FlockOperation::NonBlockingLockExclusive) {
+                Ok(()) => {}
+                Err(e) if e == rustix::io::Errno::WOULDBLOCK => {
+                    let holder = fs::read_to_string(&path).unwrap_or_default();
+                    let holder = holder.trim();
+                    let who = if holder.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (process {holder})")
+                    };
+                    return Err(io::Error::new(
+                        io::ErrorKind::WouldBlock,
+                        format!(
+                            "the transfer queue in {} is in use by another fichier-tui{who}; close it first ({e})",
+                            dir.display()
+                        ),
+                    ));
+                }
+                // A filesystem without locks (some network mounts): go on, unprotected.
+                Err(e) => tracing::warn!(
+                    "cannot lock {}: {e}; two processes could share this queue",
+                    path.display()
+                ),
             }
         }
         file.set_len(0)?;
@@ -280,10 +348,17 @@ mod tests {
         vec![
             JobRecord {
                 id: JobId(1),
-                kind: JobKind::Upload { local: "/tmp/a.txt".into(), folder: FolderId(7), remote_name: "a.txt".into() },
+                kind: JobKind::Upload {
+                    local: "/tmp/a.txt".into(),
+                    folder: FolderId(7),
+                    remote_name: "a.txt".into(),
+                },
                 state: SavedState::Running,
                 meta: Meta {
-                    plan: Some(Plan::Upload { remote_name: "a (1).txt".into(), replace: vec![] }),
+                    plan: Some(Plan::Upload {
+                        remote_name: "a (1).txt".into(),
+                        replace: vec![],
+                    }),
                     attempted: true,
                     ..Meta::default()
                 },
@@ -296,14 +371,27 @@ mod tests {
                     size: 10,
                     checksum: Some("ab".into()),
                 },
-                state: SavedState::Done { result: "/tmp/b.bin".into(), bytes: 10 },
-                meta: Meta { parent: Some(JobId(9)), ..Meta::default() },
+                state: SavedState::Done {
+                    result: "/tmp/b.bin".into(),
+                    bytes: 10,
+                },
+                meta: Meta {
+                    parent: Some(JobId(9)),
+                    ..Meta::default()
+                },
             },
             JobRecord {
                 id: JobId(5),
-                kind: JobKind::RemoteUpload { urls: vec!["https://e.x/f".into()], folder: FolderId(0) },
+                kind: JobKind::RemoteUpload {
+                    urls: vec!["https://e.x/f".into()],
+                    folder: FolderId(0),
+                },
                 state: SavedState::Paused { done: 0, total: 0 },
-                meta: Meta { remote_job: Some(44), answer: Some(ConflictPolicy::Rename), ..Meta::default() },
+                meta: Meta {
+                    remote_job: Some(44),
+                    answer: Some(ConflictPolicy::Rename),
+                    ..Meta::default()
+                },
             },
         ]
     }
@@ -332,7 +420,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         save(dir.path(), 6, &sample()).unwrap();
         // kill -9 in the middle of the next write: a partial temp file, the old journal intact.
-        fs::write(dir.path().join(TEMP_NAME), b"{\"version\":1,\"next_id\":9,\"jo").unwrap();
+        fs::write(
+            dir.path().join(TEMP_NAME),
+            b"{\"version\":1,\"next_id\":9,\"jo",
+        )
+        .unwrap();
         let loaded = load(dir.path()).unwrap();
         assert_eq!(loaded.jobs, sample());
         assert!(!dir.path().join(TEMP_NAME).exists());
@@ -360,7 +452,11 @@ mod tests {
     #[test]
     fn unknown_version_is_set_aside_too() {
         let dir = tempfile::tempdir().unwrap();
-        fs::write(dir.path().join(FILE_NAME), br#"{"version":99,"next_id":1,"jobs":[]}"#).unwrap();
+        fs::write(
+            dir.path().join(FILE_NAME),
+            br#"{"version":99,"next_id":1,"jobs":[]}"#,
+        )
+        .unwrap();
         assert!(load(dir.path()).unwrap().warning.is_some());
     }
 
@@ -380,9 +476,15 @@ mod tests {
         let writer = Writer::spawn(dir.path().to_path_buf(), lock, |_| {}).unwrap();
         let mut written = writer.written.clone();
         for generation in 1..=5 {
-            writer.send(Snapshot { generation, next_id: 9, jobs: sample() });
+            writer.send(Snapshot {
+                generation,
+                next_id: 9,
+                jobs: sample(),
+            });
         }
-        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
         rt.block_on(async { written.wait_for(|g| *g >= 5).await.unwrap() });
         assert_eq!(load(dir.path()).unwrap().jobs, sample());
     }
@@ -393,7 +495,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let first = Lock::acquire(dir.path()).unwrap();
         let err = Lock::acquire(dir.path()).unwrap_err();
-        assert!(err.to_string().contains("in use by another fichier-tui"), "{err}");
+        assert!(
+            err.to_string().contains("in use by another fichier-tui"),
+            "{err}"
+        );
         drop(first);
         Lock::acquire(dir.path()).unwrap();
     }

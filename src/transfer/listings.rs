@@ -2,10 +2,10 @@
 //! uploads into one folder do not list it two hundred times) and the names that running jobs are
 //! about to take, remote and local, so two jobs never pick the same free name.
 
+use super::ConflictPolicy;
 use super::conflict::first_free;
 use super::paths::{occupied, part_path};
 use super::service::Service;
-use super::ConflictPolicy;
 use crate::api::{self, FileUrl, FolderId, RemoteFile};
 use crate::sanitize::to_service_name;
 use std::collections::HashMap;
@@ -32,17 +32,29 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 #[derive(Debug)]
 pub(crate) enum Claim<T> {
     /// Go ahead with this destination; the guard keeps other jobs off it.
-    Take { dest: T, replace: Vec<FileUrl>, overwrite: bool, guard: Guard },
+    Take {
+        dest: T,
+        replace: Vec<FileUrl>,
+        overwrite: bool,
+        guard: Guard,
+    },
     Skip,
     /// The policy is `Ask`: what is there, as (size, date).
-    Ask { existing: (u64, Option<String>) },
+    Ask {
+        existing: (u64, Option<String>),
+    },
     /// No way to go on (a folder in the way of an overwrite...).
     Refuse(String),
 }
 
 impl Listings {
     /// The files of `folder`, listed again when the cached copy is older than `max_age`.
-    pub async fn files(&self, service: &dyn Service, folder: FolderId, max_age: Duration) -> api::Result<Arc<Vec<RemoteFile>>> {
+    pub async fn files(
+        &self,
+        service: &dyn Service,
+        folder: FolderId,
+        max_age: Duration,
+    ) -> api::Result<Arc<Vec<RemoteFile>>> {
         let slot = lock(&self.folders).entry(folder).or_default().clone();
         let mut cached = slot.lock().await;
         if let Some((at, files)) = cached.as_ref() {
@@ -86,23 +98,47 @@ impl Listings {
             match policy {
                 ConflictPolicy::Skip => return Claim::Skip,
                 ConflictPolicy::Ask => {
-                    let existing = same.first().map(|f| (f.size, f.date.clone())).unwrap_or((0, None));
+                    let existing = same
+                        .first()
+                        .map(|f| (f.size, f.date.clone()))
+                        .unwrap_or((0, None));
                     return Claim::Ask { existing };
                 }
-                ConflictPolicy::Rename => (first_free(remote_name, |c| taken(&to_service_name(c))), Vec::new()),
-                ConflictPolicy::Overwrite => (remote_name.to_owned(), same.iter().map(|f| f.url.clone()).collect()),
+                ConflictPolicy::Rename => (
+                    first_free(remote_name, |c| taken(&to_service_name(c))),
+                    Vec::new(),
+                ),
+                ConflictPolicy::Overwrite => (
+                    remote_name.to_owned(),
+                    same.iter().map(|f| f.url.clone()).collect(),
+                ),
             }
         };
         *names.entry(to_service_name(&dest)).or_default() += 1;
-        let guard = Guard { listings: self.clone(), key: Key::Remote(folder, to_service_name(&dest)) };
-        Claim::Take { dest, replace, overwrite: false, guard }
+        let guard = Guard {
+            listings: self.clone(),
+            key: Key::Remote(folder, to_service_name(&dest)),
+        };
+        Claim::Take {
+            dest,
+            replace,
+            overwrite: false,
+            guard,
+        }
     }
 
     /// Holds a remote name decided earlier (a job resumed from the journal).
     pub fn hold_remote(self: &Arc<Self>, folder: FolderId, remote_name: &str) -> Guard {
         let name = to_service_name(remote_name);
-        *lock(&self.remote).entry(folder).or_default().entry(name.clone()).or_default() += 1;
-        Guard { listings: self.clone(), key: Key::Remote(folder, name) }
+        *lock(&self.remote)
+            .entry(folder)
+            .or_default()
+            .entry(name.clone())
+            .or_default() += 1;
+        Guard {
+            listings: self.clone(),
+            key: Key::Remote(folder, name),
+        }
     }
 
     /// Claims the local path `dest` following `policy`.
@@ -115,7 +151,14 @@ impl Listings {
                 ConflictPolicy::Skip => return Claim::Skip,
                 ConflictPolicy::Ask => {
                     let existing = std::fs::metadata(dest)
-                        .map(|m| (m.len(), m.modified().ok().and_then(super::conflict::format_system_time)))
+                        .map(|m| {
+                            (
+                                m.len(),
+                                m.modified()
+                                    .ok()
+                                    .and_then(super::conflict::format_system_time),
+                            )
+                        })
                         .unwrap_or((0, None));
                     return Claim::Ask { existing };
                 }
@@ -132,21 +175,35 @@ impl Listings {
                 }
                 ConflictPolicy::Overwrite => {
                     if std::fs::symlink_metadata(dest).is_ok_and(|m| m.is_dir()) {
-                        return Claim::Refuse(format!("a folder is in the way of {}", dest.display()));
+                        return Claim::Refuse(format!(
+                            "a folder is in the way of {}",
+                            dest.display()
+                        ));
                     }
                     (dest.to_path_buf(), true)
                 }
             }
         };
         *reserved.entry(path.clone()).or_default() += 1;
-        let guard = Guard { listings: self.clone(), key: Key::Local(path.clone()) };
-        Claim::Take { dest: path, replace: Vec::new(), overwrite, guard }
+        let guard = Guard {
+            listings: self.clone(),
+            key: Key::Local(path.clone()),
+        };
+        Claim::Take {
+            dest: path,
+            replace: Vec::new(),
+            overwrite,
+            guard,
+        }
     }
 
     /// Holds a local path decided earlier.
     pub fn hold_local(self: &Arc<Self>, dest: &Path) -> Guard {
         *lock(&self.local).entry(dest.to_path_buf()).or_default() += 1;
-        Guard { listings: self.clone(), key: Key::Local(dest.to_path_buf()) }
+        Guard {
+            listings: self.clone(),
+            key: Key::Local(dest.to_path_buf()),
+        }
     }
 
     fn release(&self, key: &Key) {
@@ -217,7 +274,12 @@ mod tests {
 
     fn taken_name(c: Claim<String>) -> (String, Vec<FileUrl>, Guard) {
         match c {
-            Claim::Take { dest, replace, guard, .. } => (dest, replace, guard),
+            Claim::Take {
+                dest,
+                replace,
+                guard,
+                ..
+            } => (dest, replace, guard),
             other => panic!("{other:?}"),
         }
     }
@@ -225,16 +287,29 @@ mod tests {
     #[test]
     fn remote_names_follow_the_policy() {
         let l = Arc::new(Listings::default());
-        let files = vec![file("a.txt", "u1"), file("a.txt", "u2"), file("it\u{FF07}s.txt", "u3")];
+        let files = vec![
+            file("a.txt", "u1"),
+            file("a.txt", "u2"),
+            file("it\u{FF07}s.txt", "u3"),
+        ];
         let f = FolderId(3);
-        assert!(matches!(l.claim_remote(f, &files, "a.txt", ConflictPolicy::Skip), Claim::Skip));
+        assert!(matches!(
+            l.claim_remote(f, &files, "a.txt", ConflictPolicy::Skip),
+            Claim::Skip
+        ));
         assert!(matches!(
             l.claim_remote(f, &files, "a.txt", ConflictPolicy::Ask),
-            Claim::Ask { existing: (5, Some(_)) }
+            Claim::Ask {
+                existing: (5, Some(_))
+            }
         ));
         // The service stores refused characters as look-alikes: "it's.txt" is already there.
-        assert!(matches!(l.claim_remote(f, &files, "it's.txt", ConflictPolicy::Skip), Claim::Skip));
-        let (name, replace, _g1) = taken_name(l.claim_remote(f, &files, "a.txt", ConflictPolicy::Overwrite));
+        assert!(matches!(
+            l.claim_remote(f, &files, "it's.txt", ConflictPolicy::Skip),
+            Claim::Skip
+        ));
+        let (name, replace, _g1) =
+            taken_name(l.claim_remote(f, &files, "a.txt", ConflictPolicy::Overwrite));
         assert_eq!((name.as_str(), replace.len()), ("a.txt", 2));
         let (free, _, _g2) = taken_name(l.claim_remote(f, &files, "b.txt", ConflictPolicy::Skip));
         assert_eq!(free, "b.txt");
@@ -244,16 +319,27 @@ mod tests {
     fn two_jobs_never_get_the_same_free_name() {
         let l = Arc::new(Listings::default());
         let files = vec![file("a.txt", "u1")];
-        let (n1, _, g1) = taken_name(l.claim_remote(FolderId(1), &files, "a.txt", ConflictPolicy::Rename));
-        let (n2, _, g2) = taken_name(l.claim_remote(FolderId(1), &files, "a.txt", ConflictPolicy::Rename));
+        let (n1, _, g1) =
+            taken_name(l.claim_remote(FolderId(1), &files, "a.txt", ConflictPolicy::Rename));
+        let (n2, _, g2) =
+            taken_name(l.claim_remote(FolderId(1), &files, "a.txt", ConflictPolicy::Rename));
         assert_eq!((n1.as_str(), n2.as_str()), ("a (1).txt", "a (2).txt"));
         // A name being uploaded counts as there for Skip too.
-        let (_, _, g3) = taken_name(l.claim_remote(FolderId(1), &files, "new.txt", ConflictPolicy::Skip));
-        assert!(matches!(l.claim_remote(FolderId(1), &files, "new.txt", ConflictPolicy::Skip), Claim::Skip));
+        let (_, _, g3) =
+            taken_name(l.claim_remote(FolderId(1), &files, "new.txt", ConflictPolicy::Skip));
+        assert!(matches!(
+            l.claim_remote(FolderId(1), &files, "new.txt", ConflictPolicy::Skip),
+            Claim::Skip
+        ));
         drop((g1, g2, g3));
-        let (again, _, _g) = taken_name(l.claim_remote(FolderId(1), &files, "a.txt", ConflictPolicy::Rename));
+        let (again, _, _g) =
+            taken_name(l.claim_remote(FolderId(1), &files, "a.txt", ConflictPolicy::Rename));
         assert_eq!(again, "a (1).txt", "released when the jobs ended");
-        assert!(lock(&l.remote).get(&FolderId(1)).is_some_and(|m| m.len() == 1));
+        assert!(
+            lock(&l.remote)
+                .get(&FolderId(1))
+                .is_some_and(|m| m.len() == 1)
+        );
     }
 
     #[test]
@@ -264,20 +350,47 @@ mod tests {
         std::fs::write(&a, b"old").unwrap();
         // A stale partial download of the first candidate makes it taken too.
         std::fs::write(dir.path().join("a (1).txt.part"), b"x").unwrap();
-        assert!(matches!(l.claim_local(&a, ConflictPolicy::Skip), Claim::Skip));
-        assert!(matches!(l.claim_local(&a, ConflictPolicy::Ask), Claim::Ask { existing: (3, Some(_)) }));
+        assert!(matches!(
+            l.claim_local(&a, ConflictPolicy::Skip),
+            Claim::Skip
+        ));
+        assert!(matches!(
+            l.claim_local(&a, ConflictPolicy::Ask),
+            Claim::Ask {
+                existing: (3, Some(_))
+            }
+        ));
         match l.claim_local(&a, ConflictPolicy::Rename) {
-            Claim::Take { dest, overwrite: false, .. } => assert_eq!(dest, dir.path().join("a (2).txt")),
+            Claim::Take {
+                dest,
+                overwrite: false,
+                ..
+            } => assert_eq!(dest, dir.path().join("a (2).txt")),
             other => panic!("{other:?}"),
         }
-        assert!(matches!(l.claim_local(&a, ConflictPolicy::Overwrite), Claim::Take { overwrite: true, .. }));
+        assert!(matches!(
+            l.claim_local(&a, ConflictPolicy::Overwrite),
+            Claim::Take {
+                overwrite: true,
+                ..
+            }
+        ));
         std::fs::create_dir(dir.path().join("d")).unwrap();
-        assert!(matches!(l.claim_local(&dir.path().join("d"), ConflictPolicy::Overwrite), Claim::Refuse(_)));
+        assert!(matches!(
+            l.claim_local(&dir.path().join("d"), ConflictPolicy::Overwrite),
+            Claim::Refuse(_)
+        ));
         let fresh = dir.path().join("fresh.bin");
         let g = l.claim_local(&fresh, ConflictPolicy::Skip);
         assert!(matches!(g, Claim::Take { .. }));
-        assert!(matches!(l.claim_local(&fresh, ConflictPolicy::Skip), Claim::Skip), "held by a running job");
+        assert!(
+            matches!(l.claim_local(&fresh, ConflictPolicy::Skip), Claim::Skip),
+            "held by a running job"
+        );
         drop(g);
-        assert!(matches!(l.claim_local(&fresh, ConflictPolicy::Skip), Claim::Take { .. }));
+        assert!(matches!(
+            l.claim_local(&fresh, ConflictPolicy::Skip),
+            Claim::Take { .. }
+        ));
     }
 }

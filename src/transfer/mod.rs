@@ -19,6 +19,7 @@ mod scheduler;
 mod serde_path;
 mod service;
 mod speed;
+mod summary;
 mod upload;
 mod worker;
 
@@ -139,7 +140,11 @@ pub enum EngineEvent {
     Conflict(ConflictQuestion),
     /// A job finished (done, skipped or failed; not cancelled); `changed` is the remote folder
     /// or local directory it changed.
-    Finished { job: JobId, ok: bool, changed: Changed },
+    Finished {
+        job: JobId,
+        ok: bool,
+        changed: Changed,
+    },
     /// Something the user should know that is no job's state: the saved queue was unreadable
     /// and set aside, or the queue cannot be saved.
     Notice(String),
@@ -194,7 +199,10 @@ impl Engine {
     /// and resume). Needs a tokio runtime. Fails if another process holds the same queue.
     ///
     /// Read the events, or drop the receiver: an unread receiver keeps every job list sent.
-    pub fn start(client: Client, options: EngineOptions) -> anyhow::Result<(Engine, mpsc::UnboundedReceiver<EngineEvent>)> {
+    pub fn start(
+        client: Client,
+        options: EngineOptions,
+    ) -> anyhow::Result<(Engine, mpsc::UnboundedReceiver<EngineEvent>)> {
         Engine::start_with(Arc::new(client), options)
     }
 
@@ -203,11 +211,14 @@ impl Engine {
         service: Arc<dyn Service>,
         options: EngineOptions,
     ) -> anyhow::Result<(Engine, mpsc::UnboundedReceiver<EngineEvent>)> {
-        let runtime = tokio::runtime::Handle::try_current().context("the transfer engine needs a tokio runtime")?;
+        let runtime = tokio::runtime::Handle::try_current()
+            .context("the transfer engine needs a tokio runtime")?;
         let dir = &options.state_dir;
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create the state directory {}", dir.display()))?;
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create the state directory {}", dir.display()))?;
         let lock = journal::Lock::acquire(dir)?;
-        let loaded = journal::load(dir).with_context(|| format!("cannot read the transfer queue in {}", dir.display()))?;
+        let loaded = journal::load(dir)
+            .with_context(|| format!("cannot read the transfer queue in {}", dir.display()))?;
 
         let (events, events_rx) = mpsc::unbounded_channel();
         if let Some(warning) = loaded.warning {
@@ -251,29 +262,58 @@ impl Engine {
             worker_tx,
             current_pace,
         );
-        runtime.spawn(scheduler.run(scheduler::Inputs { commands: commands_rx, workers: workers_rx, pace }));
-        let inner = Inner { commands, next_id, views, written };
-        Ok((Engine { inner: Arc::new(inner) }, events_rx))
+        runtime.spawn(scheduler.run(scheduler::Inputs {
+            commands: commands_rx,
+            workers: workers_rx,
+            pace,
+        }));
+        let inner = Inner {
+            commands,
+            next_id,
+            views,
+            written,
+        };
+        Ok((
+            Engine {
+                inner: Arc::new(inner),
+            },
+            events_rx,
+        ))
     }
 
     /// Adds jobs at the end of the queue, in this order.
     pub fn enqueue(&self, jobs: Vec<JobKind>) -> Vec<JobId> {
         let with_ids: Vec<(JobId, JobKind)> = jobs
             .into_iter()
-            .map(|kind| (JobId(self.inner.next_id.fetch_add(1, Ordering::Relaxed)), kind))
+            .map(|kind| {
+                (
+                    JobId(self.inner.next_id.fetch_add(1, Ordering::Relaxed)),
+                    kind,
+                )
+            })
             .collect();
         let ids = with_ids.iter().map(|(id, _)| *id).collect();
-        let _ = self.inner.commands.send(scheduler::Command::Enqueue(with_ids));
+        let _ = self
+            .inner
+            .commands
+            .send(scheduler::Command::Enqueue(with_ids));
         ids
     }
 
     pub fn control(&self, command: Control) {
-        let _ = self.inner.commands.send(scheduler::Command::Control(command));
+        let _ = self
+            .inner
+            .commands
+            .send(scheduler::Command::Control(command));
     }
 
     /// The job list as last published (the same list the last `EngineEvent::Jobs` carried).
     pub fn jobs(&self) -> Arc<Vec<JobView>> {
-        self.inner.views.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.inner
+            .views
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Resolves once no job is queued, running, waiting or asking (paused ones do not count),
@@ -291,7 +331,10 @@ impl Engine {
     /// whole queue with `None`.
     pub async fn summary(&self, scope: Option<&[JobId]>) -> Summary {
         let (reply, rx) = oneshot::channel();
-        let _ = self.inner.commands.send(scheduler::Command::Summary(scope.map(<[JobId]>::to_vec), reply));
+        let _ = self.inner.commands.send(scheduler::Command::Summary(
+            scope.map(<[JobId]>::to_vec),
+            reply,
+        ));
         rx.await.unwrap_or_default()
     }
 
@@ -299,7 +342,12 @@ impl Engine {
     /// queue and releases it, so another engine may start on the same state directory.
     pub async fn shutdown(&self) {
         let (reply, rx) = oneshot::channel();
-        if self.inner.commands.send(scheduler::Command::Shutdown(reply)).is_ok() {
+        if self
+            .inner
+            .commands
+            .send(scheduler::Command::Shutdown(reply))
+            .is_ok()
+        {
             let _ = rx.await;
         }
     }

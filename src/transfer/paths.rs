@@ -21,7 +21,10 @@ pub(crate) fn is_inside(root: &Path, path: &Path) -> bool {
 
 /// The partial file beside `dest`: `<dest>.part`.
 pub(crate) fn part_path(dest: &Path) -> PathBuf {
-    let mut name = dest.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    let mut name = dest
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
     name.push(".part");
     dest.with_file_name(name)
 }
@@ -44,7 +47,10 @@ pub(crate) fn ensure_real_dir(dir: &Path) -> io::Result<()> {
     match std::fs::symlink_metadata(dir) {
         Ok(meta) if meta.file_type().is_symlink() => Err(io::Error::new(
             io::ErrorKind::AlreadyExists,
-            format!("{} is a symbolic link; refusing to write through it", dir.display()),
+            format!(
+                "{} is a symbolic link; refusing to write through it",
+                dir.display()
+            ),
         )),
         Ok(meta) if meta.is_dir() => Ok(()),
         Ok(_) => Err(io::Error::new(
@@ -65,7 +71,11 @@ pub(crate) fn occupied(path: &Path) -> bool {
 pub(crate) fn sync_parent(path: &Path) {
     #[cfg(unix)]
     if let Some(parent) = path.parent() {
-        let dir = if parent.as_os_str().is_empty() { Path::new(".") } else { parent };
+        let dir = if parent.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            parent
+        };
         if let Ok(f) = std::fs::File::open(dir) {
             let _ = f.sync_all();
         }
@@ -81,7 +91,18 @@ mod tests {
     #[test]
     fn hostile_remote_names_stay_inside() {
         let root = Path::new("/home/u/dl");
-        for hostile in ["../../etc/passwd", "/etc/shadow", "..", ".", "", "a/../../b", "..\\..\\x", "\u{1b}[2J", "x\0y", "a\u{FF0F}..\u{FF0F}b"] {
+        for hostile in [
+            "../../etc/passwd",
+            "/etc/shadow",
+            "..",
+            ".",
+            "",
+            "a/../../b",
+            "..\\..\\x",
+            "\u{1b}[2J",
+            "x\0y",
+            "a\u{FF0F}..\u{FF0F}b",
+        ] {
             let p = safe_child(root, hostile);
             assert!(is_inside(root, &p), "{hostile:?} -> {}", p.display());
             assert_eq!(p.parent(), Some(root), "{hostile:?} -> {}", p.display());
@@ -99,9 +120,18 @@ mod tests {
 
     #[test]
     fn download_destination_sanitizes_only_the_name() {
-        assert_eq!(download_destination(Path::new("/d/report.pdf")), Some(PathBuf::from("/d/report.pdf")));
-        assert_eq!(download_destination(Path::new("/d/a\u{FF0F}b")), Some(PathBuf::from("/d/a_b")));
-        assert_eq!(download_destination(Path::new("x.bin")), Some(PathBuf::from("./x.bin")));
+        assert_eq!(
+            download_destination(Path::new("/d/report.pdf")),
+            Some(PathBuf::from("/d/report.pdf"))
+        );
+        assert_eq!(
+            download_destination(Path::new("/d/a\u{FF0F}b")),
+            Some(PathBuf::from("/d/a_b"))
+        );
+        assert_eq!(
+            download_destination(Path::new("x.bin")),
+            Some(PathBuf::from("./x.bin"))
+        );
         assert_eq!(download_destination(Path::new("/")), None);
         // Already safe names come back unchanged.
         let once = download_destination(Path::new("/d/it\u{FF07}s")).unwrap();
@@ -110,7 +140,10 @@ mod tests {
 
     #[test]
     fn part_sits_beside_the_destination() {
-        assert_eq!(part_path(Path::new("/d/a.txt")), PathBuf::from("/d/a.txt.part"));
+        assert_eq!(
+            part_path(Path::new("/d/a.txt")),
+            PathBuf::from("/d/a.txt.part")
+        );
     }
 
     #[cfg(unix)]

@@ -18,15 +18,28 @@ pub(crate) enum Status {
     /// Parked until the user answers a conflict question; holds no transfer slot.
     Asking(Box<ConflictQuestion>),
     Paused,
-    Done { result: String, bytes: u64 },
-    Skipped { reason: String },
-    Failed { reason: String },
+    Done {
+        result: String,
+        bytes: u64,
+    },
+    Skipped {
+        reason: String,
+    },
+    Failed {
+        reason: String,
+    },
     Cancelled,
 }
 
 impl Status {
     pub fn is_finished(&self) -> bool {
-        matches!(self, Status::Done { .. } | Status::Skipped { .. } | Status::Failed { .. } | Status::Cancelled)
+        matches!(
+            self,
+            Status::Done { .. }
+                | Status::Skipped { .. }
+                | Status::Failed { .. }
+                | Status::Cancelled
+        )
     }
 }
 
@@ -37,7 +50,10 @@ pub(crate) enum Phase {
     Preparing,
     /// Bytes flow; `base` were already there (a resumed `.part`).
     Transferring { base: u64, total: u64 },
-    Waiting { reason: String, until: Option<Instant> },
+    Waiting {
+        reason: String,
+        until: Option<Instant>,
+    },
     /// Verifying, renaming, removing replaced copies.
     Finishing,
 }
@@ -56,7 +72,12 @@ pub(crate) struct Live {
 }
 
 impl Live {
-    pub fn new(progress: Progress, cancel: CancellationToken, holds_slot: bool, window: Duration) -> Self {
+    pub fn new(
+        progress: Progress,
+        cancel: CancellationToken,
+        holds_slot: bool,
+        window: Duration,
+    ) -> Self {
         Live {
             cancel,
             progress,
@@ -87,7 +108,15 @@ impl Entry {
             JobKind::Download { size, .. } => *size,
             _ => 0,
         };
-        Entry { id, kind, meta, status: Status::Queued, live: None, done: 0, total }
+        Entry {
+            id,
+            kind,
+            meta,
+            status: Status::Queued,
+            live: None,
+            done: 0,
+            total,
+        }
     }
 
     pub fn from_record(rec: JobRecord) -> Self {
@@ -115,19 +144,38 @@ impl Entry {
         let state = match &self.status {
             Status::Queued | Status::Asking(_) => SavedState::Queued,
             Status::Running => SavedState::Running,
-            Status::Paused => SavedState::Paused { done: self.done, total: self.total },
-            Status::Done { result, bytes } => SavedState::Done { result: result.clone(), bytes: *bytes },
-            Status::Skipped { reason } => SavedState::Skipped { reason: reason.clone() },
-            Status::Failed { reason } => SavedState::Failed { reason: reason.clone() },
+            Status::Paused => SavedState::Paused {
+                done: self.done,
+                total: self.total,
+            },
+            Status::Done { result, bytes } => SavedState::Done {
+                result: result.clone(),
+                bytes: *bytes,
+            },
+            Status::Skipped { reason } => SavedState::Skipped {
+                reason: reason.clone(),
+            },
+            Status::Failed { reason } => SavedState::Failed {
+                reason: reason.clone(),
+            },
             Status::Cancelled => SavedState::Cancelled,
         };
-        JobRecord { id: self.id, kind: self.kind.clone(), state, meta: self.meta.clone() }
+        JobRecord {
+            id: self.id,
+            kind: self.kind.clone(),
+            state,
+            meta: self.meta.clone(),
+        }
     }
 
     /// Bytes done now: the worker's counter on top of what the part file already held.
     pub fn live_done(&self) -> u64 {
         match &self.live {
-            Some(Live { phase: Phase::Transferring { base, total }, progress, .. }) => {
+            Some(Live {
+                phase: Phase::Transferring { base, total },
+                progress,
+                ..
+            }) => {
                 let moved = progress.load(Ordering::Relaxed);
                 let done = base.saturating_add(moved);
                 if *total > 0 { done.min(*total) } else { done }
@@ -139,8 +187,12 @@ impl Entry {
     /// Samples the progress counter; true when the view changed.
     pub fn sample(&mut self, now: Instant) -> bool {
         let done = self.live_done();
-        let Some(live) = &mut self.live else { return false };
-        let Phase::Transferring { total, .. } = live.phase else { return false };
+        let Some(live) = &mut self.live else {
+            return false;
+        };
+        let Phase::Transferring { total, .. } = live.phase else {
+            return false;
+        };
         live.speed.sample(now, done);
         let moved = done != live.last_bytes;
         let stall_changed = live.stalled == moved;
@@ -152,20 +204,29 @@ impl Entry {
     }
 
     pub fn view(&self, pace: &PaceStatus) -> JobView {
-        JobView { id: self.id, direction: direction(&self.kind), name: display_name(&self.kind), state: self.state(pace) }
+        JobView {
+            id: self.id,
+            direction: direction(&self.kind),
+            name: display_name(&self.kind),
+            state: self.state(pace),
+        }
     }
 
     fn state(&self, pace: &PaceStatus) -> JobState {
         let flood = match pace {
-            PaceStatus::Waiting { until, reason } => {
-                Some(JobState::Waiting { reason: reason.clone(), until: Some(*until) })
-            }
+            PaceStatus::Waiting { until, reason } => Some(JobState::Waiting {
+                reason: reason.clone(),
+                until: Some(*until),
+            }),
             PaceStatus::Ready => None,
         };
         match &self.status {
             Status::Queued => JobState::Queued,
             Status::Running => match self.live.as_ref().map(|l| (&l.phase, l)) {
-                Some((Phase::Waiting { reason, until }, _)) => JobState::Waiting { reason: reason.clone(), until: *until },
+                Some((Phase::Waiting { reason, until }, _)) => JobState::Waiting {
+                    reason: reason.clone(),
+                    until: *until,
+                },
                 Some((Phase::Transferring { total, .. }, live)) => match flood {
                     Some(waiting) if live.stalled => waiting,
                     _ => {
@@ -178,21 +239,36 @@ impl Entry {
                         }
                     }
                 },
-                Some((Phase::Preparing, _)) | None => {
-                    flood.unwrap_or(JobState::Running { done: self.done, total: self.total, speed: 0.0, eta: None })
-                }
-                Some((Phase::Finishing, _)) => {
-                    JobState::Running { done: self.done, total: self.total, speed: 0.0, eta: None }
-                }
+                Some((Phase::Preparing, _)) | None => flood.unwrap_or(JobState::Running {
+                    done: self.done,
+                    total: self.total,
+                    speed: 0.0,
+                    eta: None,
+                }),
+                Some((Phase::Finishing, _)) => JobState::Running {
+                    done: self.done,
+                    total: self.total,
+                    speed: 0.0,
+                    eta: None,
+                },
             },
             Status::Asking(_) => JobState::Waiting {
                 reason: "already there: waiting for your answer (skip, rename or overwrite)".into(),
                 until: None,
             },
-            Status::Paused => JobState::Paused { done: self.done, total: self.total },
-            Status::Done { result, .. } => JobState::Done { result: result.clone() },
-            Status::Skipped { reason } => JobState::Skipped { reason: reason.clone() },
-            Status::Failed { reason } => JobState::Failed { reason: reason.clone() },
+            Status::Paused => JobState::Paused {
+                done: self.done,
+                total: self.total,
+            },
+            Status::Done { result, .. } => JobState::Done {
+                result: result.clone(),
+            },
+            Status::Skipped { reason } => JobState::Skipped {
+                reason: reason.clone(),
+            },
+            Status::Failed { reason } => JobState::Failed {
+                reason: reason.clone(),
+            },
             Status::Cancelled => JobState::Cancelled,
         }
     }
@@ -207,7 +283,9 @@ pub(crate) fn direction(kind: &JobKind) -> Direction {
 }
 
 fn file_name(p: &Path) -> String {
-    p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| p.display().to_string())
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| p.display().to_string())
 }
 
 pub(crate) fn display_name(kind: &JobKind) -> String {
@@ -236,7 +314,9 @@ pub(crate) struct Queue {
 
 impl Queue {
     pub fn from_records(records: Vec<JobRecord>) -> Self {
-        Queue { entries: records.into_iter().map(Entry::from_record).collect() }
+        Queue {
+            entries: records.into_iter().map(Entry::from_record).collect(),
+        }
     }
 
     pub fn records(&self) -> Vec<JobRecord> {
@@ -257,7 +337,10 @@ impl Queue {
 
     /// Puts `children` right after `parent` (or at the end if it is gone), keeping the order.
     pub fn insert_after(&mut self, parent: JobId, children: Vec<Entry>) {
-        let at = self.position(parent).map(|p| p + 1).unwrap_or(self.entries.len());
+        let at = self
+            .position(parent)
+            .map(|p| p + 1)
+            .unwrap_or(self.entries.len());
         self.entries.splice(at..at, children);
     }
 
@@ -297,12 +380,16 @@ impl Queue {
     /// Drops finished jobs whose worker has wound down; true when any went.
     pub fn clear_finished(&mut self) -> bool {
         let before = self.entries.len();
-        self.entries.retain(|e| !(e.status.is_finished() && e.live.is_none()));
+        self.entries
+            .retain(|e| !(e.status.is_finished() && e.live.is_none()));
         self.entries.len() != before
     }
 
     pub fn slots_in_use(&self) -> usize {
-        self.entries.iter().filter(|e| e.live.as_ref().is_some_and(|l| l.holds_slot)).count()
+        self.entries
+            .iter()
+            .filter(|e| e.live.as_ref().is_some_and(|l| l.holds_slot))
+            .count()
     }
 
     /// The queued jobs to start now, first come first served: as many slot-taking jobs as free
@@ -333,7 +420,11 @@ impl Queue {
 
     /// Whether any job moves bytes, which is when progress is worth sampling.
     pub fn any_transferring(&self) -> bool {
-        self.entries.iter().any(|e| e.live.as_ref().is_some_and(|l| matches!(l.phase, Phase::Transferring { .. })))
+        self.entries.iter().any(|e| {
+            e.live
+                .as_ref()
+                .is_some_and(|l| matches!(l.phase, Phase::Transferring { .. }))
+        })
     }
 
     pub fn views(&self, pace: &PaceStatus) -> Vec<JobView> {
@@ -350,13 +441,24 @@ mod tests {
     fn up(n: u64) -> Entry {
         Entry::new(
             JobId(n),
-            JobKind::Upload { local: format!("/l/{n}").into(), folder: FolderId(0), remote_name: format!("f{n}") },
+            JobKind::Upload {
+                local: format!("/l/{n}").into(),
+                folder: FolderId(0),
+                remote_name: format!("f{n}"),
+            },
             Meta::default(),
         )
     }
 
     fn remote(n: u64) -> Entry {
-        Entry::new(JobId(n), JobKind::RemoteUpload { urls: vec!["https://e.x/a".into()], folder: FolderId(0) }, Meta::default())
+        Entry::new(
+            JobId(n),
+            JobKind::RemoteUpload {
+                urls: vec!["https://e.x/a".into()],
+                folder: FolderId(0),
+            },
+            Meta::default(),
+        )
     }
 
     fn queue(entries: Vec<Entry>) -> Queue {
@@ -371,7 +473,12 @@ mod tests {
         for id in ids {
             let e = q.get_mut(*id).unwrap();
             e.status = Status::Running;
-            e.live = Some(Live::new(Arc::default(), CancellationToken::new(), needs_slot(&e.kind), Duration::from_secs(3)));
+            e.live = Some(Live::new(
+                Arc::default(),
+                CancellationToken::new(),
+                needs_slot(&e.kind),
+                Duration::from_secs(3),
+            ));
         }
     }
 
@@ -388,7 +495,10 @@ mod tests {
         assert!(q.to_start(3).is_empty());
         // One finishes: exactly the next in line starts.
         let e = q.get_mut(JobId(2)).unwrap();
-        e.status = Status::Done { result: "x".into(), bytes: 1 };
+        e.status = Status::Done {
+            result: "x".into(),
+            bytes: 1,
+        };
         e.live = None;
         assert_eq!(q.to_start(3), vec![JobId(4)]);
         // A lower concurrency starts nothing until enough have finished.
@@ -435,7 +545,10 @@ mod tests {
     #[test]
     fn clear_finished_keeps_live_and_unfinished_jobs() {
         let mut q = queue((1..=5).map(up).collect());
-        q.get_mut(JobId(1)).unwrap().status = Status::Done { result: "u".into(), bytes: 3 };
+        q.get_mut(JobId(1)).unwrap().status = Status::Done {
+            result: "u".into(),
+            bytes: 3,
+        };
         q.get_mut(JobId(2)).unwrap().status = Status::Failed { reason: "r".into() };
         q.get_mut(JobId(3)).unwrap().status = Status::Skipped { reason: "s".into() };
         start(&mut q, &[JobId(4)]);
@@ -471,14 +584,24 @@ mod tests {
     fn records_survive_a_restart_with_running_jobs_queued() {
         let mut q = queue(vec![up(1), up(2), up(3)]);
         start(&mut q, &[JobId(1)]);
-        q.get_mut(JobId(2)).unwrap().status = Status::Done { result: "https://1fichier.com/?a".into(), bytes: 9 };
+        q.get_mut(JobId(2)).unwrap().status = Status::Done {
+            result: "https://1fichier.com/?a".into(),
+            bytes: 9,
+        };
         q.get_mut(JobId(3)).unwrap().status = Status::Paused;
         q.get_mut(JobId(3)).unwrap().done = 4;
         let back = Queue::from_records(q.records());
         let states: Vec<_> = back.iter().map(|e| e.status.clone()).collect();
         assert_eq!(
             states,
-            vec![Status::Queued, Status::Done { result: "https://1fichier.com/?a".into(), bytes: 9 }, Status::Paused]
+            vec![
+                Status::Queued,
+                Status::Done {
+                    result: "https://1fichier.com/?a".into(),
+                    bytes: 9
+                },
+                Status::Paused
+            ]
         );
         assert_eq!(back.get(JobId(3)).unwrap().done, 4);
     }
@@ -487,7 +610,12 @@ mod tests {
     fn views_show_progress_and_flood_waits() {
         let mut q = queue(vec![Entry::new(
             JobId(1),
-            JobKind::Download { url: FileUrl("u".into()), local: "/d/report.pdf".into(), size: 1000, checksum: None },
+            JobKind::Download {
+                url: FileUrl("u".into()),
+                local: "/d/report.pdf".into(),
+                size: 1000,
+                checksum: None,
+            },
             Meta::default(),
         )]);
         start(&mut q, &[JobId(1)]);
@@ -495,17 +623,29 @@ mod tests {
         {
             let e = q.get_mut(JobId(1)).unwrap();
             let live = e.live.as_mut().unwrap();
-            live.phase = Phase::Transferring { base: 200, total: 1000 };
+            live.phase = Phase::Transferring {
+                base: 200,
+                total: 1000,
+            };
             live.progress.store(100, Ordering::Relaxed);
             e.sample(t);
-            e.live.as_ref().unwrap().progress.store(300, Ordering::Relaxed);
+            e.live
+                .as_ref()
+                .unwrap()
+                .progress
+                .store(300, Ordering::Relaxed);
             e.sample(t + Duration::from_secs(1));
         }
         let v = q.views(&PaceStatus::Ready);
         assert_eq!(v[0].name, "report.pdf");
         assert_eq!(v[0].direction, Direction::Down);
         match &v[0].state {
-            JobState::Running { done, total, speed, eta } => {
+            JobState::Running {
+                done,
+                total,
+                speed,
+                eta,
+            } => {
                 assert_eq!((*done, *total), (500, 1000));
                 assert!((*speed - 200.0).abs() < 1.0, "{speed}");
                 assert_eq!(eta.map(|d| d.as_secs()), Some(2));
@@ -513,13 +653,21 @@ mod tests {
             s => panic!("{s:?}"),
         }
         // Bytes still move during a flood lock: the transfer is not the one waiting.
-        let flood = PaceStatus::Waiting { until: t + Duration::from_secs(30), reason: "flood lock".into() };
+        let flood = PaceStatus::Waiting {
+            until: t + Duration::from_secs(30),
+            reason: "flood lock".into(),
+        };
         assert!(matches!(q.views(&flood)[0].state, JobState::Running { .. }));
         // Stalled during the lock: shown waiting, with the lock's reason and end.
-        q.get_mut(JobId(1)).unwrap().sample(t + Duration::from_secs(2));
+        q.get_mut(JobId(1))
+            .unwrap()
+            .sample(t + Duration::from_secs(2));
         assert_eq!(
             q.views(&flood)[0].state,
-            JobState::Waiting { reason: "flood lock".into(), until: Some(t + Duration::from_secs(30)) }
+            JobState::Waiting {
+                reason: "flood lock".into(),
+                until: Some(t + Duration::from_secs(30))
+            }
         );
     }
 }

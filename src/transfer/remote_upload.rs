@@ -2,9 +2,9 @@
 //! how it went. The job's id is journaled as soon as the service gives it, so a restart polls
 //! the same job instead of asking twice. The service's own words are the job's result.
 
+use super::Changed;
 use super::queue::Phase;
 use super::worker::{JobCtx, Outcome};
-use super::Changed;
 use crate::api::{FolderId, RemoteJobResult};
 use std::time::Instant;
 
@@ -16,7 +16,12 @@ pub(crate) async fn run(ctx: &mut JobCtx, urls: &[String], folder: FolderId) -> 
     let job = match ctx.meta.remote_job {
         Some(job) => job,
         None => {
-            let job = match ctx.call("asking 1fichier to fetch the URL", || ctx.service().remote_request(urls, folder)).await {
+            let job = match ctx
+                .call("asking 1fichier to fetch the URL", || {
+                    ctx.service().remote_request(urls, folder)
+                })
+                .await
+            {
                 Ok(job) => job,
                 Err(outcome) => return outcome,
             };
@@ -35,14 +40,22 @@ pub(crate) async fn run(ctx: &mut JobCtx, urls: &[String], folder: FolderId) -> 
             return Outcome::Interrupted;
         }
         // One listing covers every remote job; ask for details only once this one has run.
-        let jobs = match ctx.call("checking remote uploads", || ctx.service().remote_ls()).await {
+        let jobs = match ctx
+            .call("checking remote uploads", || ctx.service().remote_ls())
+            .await
+        {
             Ok(j) => j,
             Err(outcome) => return outcome,
         };
         if jobs.iter().any(|j| j.id == job && !j.has_run()) {
             continue;
         }
-        let results = match ctx.call("reading the remote upload's result", || ctx.service().remote_info(job)).await {
+        let results = match ctx
+            .call("reading the remote upload's result", || {
+                ctx.service().remote_info(job)
+            })
+            .await
+        {
             Ok(r) => r,
             Err(outcome) => return outcome,
         };
@@ -54,25 +67,44 @@ pub(crate) async fn run(ctx: &mut JobCtx, urls: &[String], folder: FolderId) -> 
 
 /// The job's outcome once every URL has a link or a message; `None` while some are pending.
 pub(crate) fn judge(results: &[RemoteJobResult], folder: FolderId) -> Option<Outcome> {
-    if results.is_empty() || results.iter().any(|r| r.download_link.is_none() && r.message.is_none()) {
+    if results.is_empty()
+        || results
+            .iter()
+            .any(|r| r.download_link.is_none() && r.message.is_none())
+    {
         return None;
     }
-    let links: Vec<&str> = results.iter().filter_map(|r| r.download_link.as_deref()).collect();
+    let links: Vec<&str> = results
+        .iter()
+        .filter_map(|r| r.download_link.as_deref())
+        .collect();
     let failures: Vec<String> = results
         .iter()
         .filter(|r| r.download_link.is_none())
         .map(|r| {
             let url = r.url.as_deref().unwrap_or("a URL");
-            let why = r.message.as_deref().or(r.status.as_deref()).unwrap_or("no reason given");
+            let why = r
+                .message
+                .as_deref()
+                .or(r.status.as_deref())
+                .unwrap_or("no reason given");
             format!("{url}: {why}")
         })
         .collect();
     if failures.is_empty() {
-        return Some(Outcome::Done { result: links.join(" "), bytes: 0, changed: Changed::Remote(folder) });
+        return Some(Outcome::Done {
+            result: links.join(" "),
+            bytes: 0,
+            changed: Changed::Remote(folder),
+        });
     }
     let mut reason = format!("1fichier could not fetch {}", failures.join("; "));
     if !links.is_empty() {
-        reason.push_str(&format!(" ({} other URL(s) fetched: {})", links.len(), links.join(" ")));
+        reason.push_str(&format!(
+            " ({} other URL(s) fetched: {})",
+            links.len(),
+            links.join(" ")
+        ));
     }
     Some(Outcome::Failed { reason })
 }
@@ -93,19 +125,33 @@ mod tests {
     #[test]
     fn pending_until_every_url_has_an_answer() {
         assert!(judge(&[], FolderId(1)).is_none());
-        assert!(judge(&[r(Some("https://1fichier.com/?a"), None), r(None, None)], FolderId(1)).is_none());
+        assert!(
+            judge(
+                &[r(Some("https://1fichier.com/?a"), None), r(None, None)],
+                FolderId(1)
+            )
+            .is_none()
+        );
     }
 
     #[test]
     fn links_mean_done_and_messages_mean_failed() {
         match judge(&[r(Some("https://1fichier.com/?a"), None)], FolderId(1)) {
-            Some(Outcome::Done { result, changed, .. }) => {
+            Some(Outcome::Done {
+                result, changed, ..
+            }) => {
                 assert_eq!(result, "https://1fichier.com/?a");
                 assert_eq!(changed, Changed::Remote(FolderId(1)));
             }
             other => panic!("{other:?}"),
         }
-        match judge(&[r(None, Some("404 Not Found")), r(Some("https://1fichier.com/?b"), None)], FolderId(1)) {
+        match judge(
+            &[
+                r(None, Some("404 Not Found")),
+                r(Some("https://1fichier.com/?b"), None),
+            ],
+            FolderId(1),
+        ) {
             Some(Outcome::Failed { reason }) => {
                 assert!(reason.contains("https://e.x/f: 404 Not Found"), "{reason}");
                 assert!(reason.contains("1 other URL(s) fetched"), "{reason}");

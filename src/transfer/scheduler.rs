@@ -6,10 +6,11 @@
 use super::journal::{self, Snapshot};
 use super::queue::{Entry, Live, Phase, Queue, Status, needs_slot};
 use super::worker::{self, JobCtx, Outcome, Shared, WorkerMsg};
-use super::{Changed, ConflictAnswer, ConflictPolicy, ConflictQuestion, Control, EngineEvent, FailedJob, JobId, JobKind};
+use super::{
+    Changed, ConflictAnswer, ConflictPolicy, ConflictQuestion, Control, EngineEvent, JobId, JobKind,
+};
 use super::{JobView, Summary, paths};
 use crate::api::{Bandwidth, PaceStatus, TransferCtl};
-use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -49,6 +50,8 @@ pub(crate) struct Scheduler {
     idle_waiters: Vec<oneshot::Sender<u64>>,
     flush_waiters: Vec<oneshot::Sender<u64>>,
     shutdown: Vec<oneshot::Sender<()>>,
+    /// Winding down: start nothing more.
+    stopping: bool,
 }
 
 /// The receiving ends the scheduler's loop selects over.
@@ -93,6 +96,7 @@ impl Scheduler {
             idle_waiters: Vec::new(),
             flush_waiters: Vec::new(),
             shutdown: Vec::new(),
+            stopping: false,
         }
     }
 
@@ -122,7 +126,8 @@ impl Scheduler {
                     }
                 }
                 _ = tokio::time::sleep_until(tick_at), if next_tick.is_some() => {
-                    next_tick = Some(tick_at + self.tick);
+                    // From now, not from the missed deadline: a busy turn skips ticks, never bunches them.
+                    next_tick = Some(tokio::time::Instant::now() + self.tick);
                     self.on_tick();
                 }
             }
@@ -142,12 +147,13 @@ impl Scheduler {
                 self.on_worker(msg);
             }
             self.after_batch();
-            if closed || !self.shutdown.is_empty() {
+            if closed || self.stopping {
                 break;
             }
         }
-        // Every handle is gone: stop the workers. Their jobs stay "running" in the journal and
-        // resume at the next start, like after a crash.
+        // Every handle is gone, or shutdown was asked: stop the workers. Their jobs stay
+        // "running" in the journal and resume at the next start, like after a crash.
+        self.stopping = true;
         for e in self.queue.iter() {
             if let Some(live) = &e.live {
                 live.cancel.cancel();
@@ -177,9 +183,12 @@ impl Scheduler {
                 self.flush_waiters.push(reply);
             }
             Command::Summary(scope, reply) => {
-                let _ = reply.send(summarize(&self.queue, scope.as_deref()));
+                let _ = reply.send(super::summary::summarize(&self.queue, scope.as_deref()));
             }
-            Command::Shutdown(reply) => self.shutdown.push(reply),
+            Command::Shutdown(reply) => {
+                self.stopping = true;
+                self.shutdown.push(reply);
+            }
         }
     }
 
@@ -197,7 +206,11 @@ impl Scheduler {
             }
             Control::PauseAll => self.queue.iter_mut().for_each(pause),
             Control::Resume(id) => {
-                if let Some(e) = self.queue.get_mut(id).filter(|e| e.status == Status::Paused) {
+                if let Some(e) = self
+                    .queue
+                    .get_mut(id)
+                    .filter(|e| e.status == Status::Paused)
+                {
                     e.status = Status::Queued;
                 }
             }
@@ -266,6 +279,8 @@ impl Scheduler {
         match msg {
             WorkerMsg::Phase(id, phase) => {
                 if let Some(e) = self.queue.get_mut(id) {
+                    // Keep the last bytes counted before the counter is reset or let go.
+                    e.done = e.live_done();
                     if let Phase::Transferring { base, total } = phase {
                         e.done = base;
                         e.total = total;
@@ -289,7 +304,9 @@ impl Scheduler {
     }
 
     fn on_finished(&mut self, id: JobId, outcome: Outcome) {
-        let Some(e) = self.queue.get_mut(id) else { return };
+        let Some(e) = self.queue.get_mut(id) else {
+            return;
+        };
         e.done = e.live_done();
         e.live = None;
         // The user paused or cancelled it: only a finished result overrides that.
@@ -297,7 +314,11 @@ impl Scheduler {
         let mut finished: Option<(bool, Changed)> = None;
         let mut children = Vec::new();
         match outcome {
-            Outcome::Done { result, bytes, changed } => {
+            Outcome::Done {
+                result,
+                bytes,
+                changed,
+            } => {
                 e.status = Status::Done { result, bytes };
                 e.done = bytes;
                 e.total = bytes;
@@ -312,14 +333,27 @@ impl Scheduler {
                 e.status = Status::Failed { reason };
                 finished = Some((false, Changed::Nothing));
             }
-            Outcome::Expanded { children: kinds, result, changed } if !stopped => {
+            Outcome::Expanded {
+                children: kinds,
+                result,
+                changed,
+            } if !stopped => {
                 e.status = Status::Done { result, bytes: 0 };
                 children = kinds;
                 finished = Some((true, changed));
             }
-            Outcome::Ask { name, existing, incoming } if !stopped => {
+            Outcome::Ask {
+                name,
+                existing,
+                incoming,
+            } if !stopped => {
                 if self.policy == ConflictPolicy::Ask || e.meta.answer.is_some() {
-                    let question = ConflictQuestion { job: id, name, existing, incoming };
+                    let question = ConflictQuestion {
+                        job: id,
+                        name,
+                        existing,
+                        incoming,
+                    };
                     e.status = Status::Asking(Box::new(question.clone()));
                     let _ = self.events.send(EngineEvent::Conflict(question));
                 } else {
@@ -338,13 +372,24 @@ impl Scheduler {
                 .into_iter()
                 .map(|kind| {
                     let child = JobId(self.next_id.fetch_add(1, Ordering::Relaxed));
-                    Entry::new(child, kind, journal::Meta { parent: Some(id), ..Default::default() })
+                    Entry::new(
+                        child,
+                        kind,
+                        journal::Meta {
+                            parent: Some(id),
+                            ..Default::default()
+                        },
+                    )
                 })
                 .collect();
             self.queue.insert_after(id, entries);
         }
         if let Some((ok, changed)) = finished {
-            let _ = self.events.send(EngineEvent::Finished { job: id, ok, changed });
+            let _ = self.events.send(EngineEvent::Finished {
+                job: id,
+                ok,
+                changed,
+            });
         }
         self.changed();
     }
@@ -370,7 +415,11 @@ impl Scheduler {
                 jobs: self.queue.records(),
             });
         }
-        for reply in self.persist_replies.drain(..).chain(self.flush_waiters.drain(..)) {
+        for reply in self
+            .persist_replies
+            .drain(..)
+            .chain(self.flush_waiters.drain(..))
+        {
             let _ = reply.send(self.generation);
         }
         if self.views_dirty {
@@ -387,18 +436,32 @@ impl Scheduler {
     }
 
     fn schedule(&mut self) {
+        if self.stopping {
+            return;
+        }
         for id in self.queue.to_start(self.concurrency) {
-            let Some(e) = self.queue.get_mut(id) else { continue };
+            let Some(e) = self.queue.get_mut(id) else {
+                continue;
+            };
             let progress = Arc::new(AtomicU64::new(0));
             let cancel = CancellationToken::new();
-            e.live = Some(Live::new(progress.clone(), cancel.clone(), needs_slot(&e.kind), self.speed_window));
+            e.live = Some(Live::new(
+                progress.clone(),
+                cancel.clone(),
+                needs_slot(&e.kind),
+                self.speed_window,
+            ));
             e.status = Status::Running;
             let ctx = JobCtx {
                 id,
                 shared: self.shared.clone(),
                 meta: e.meta.clone(),
                 policy: e.meta.answer.unwrap_or(self.policy),
-                ctl: TransferCtl { progress, bandwidth: self.bandwidth.clone(), cancel },
+                ctl: TransferCtl {
+                    progress,
+                    bandwidth: self.bandwidth.clone(),
+                    cancel,
+                },
                 tx: self.worker_tx.clone(),
             };
             worker::spawn(ctx, e.kind.clone());
@@ -431,75 +494,5 @@ fn remove_part(e: &Entry) {
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
             Err(err) => tracing::warn!("cannot remove {}: {err}", part.display()),
         }
-    }
-}
-
-/// Counts of the jobs in `scope` (these ids and the file jobs their folder jobs became), or of
-/// the whole queue.
-pub(crate) fn summarize(queue: &Queue, scope: Option<&[JobId]>) -> Summary {
-    let included: Option<HashSet<JobId>> = scope.map(|ids| {
-        let mut set: HashSet<JobId> = ids.iter().copied().collect();
-        loop {
-            let before = set.len();
-            for e in queue.iter() {
-                if e.meta.parent.is_some_and(|p| set.contains(&p)) {
-                    set.insert(e.id);
-                }
-            }
-            if set.len() == before {
-                break set;
-            }
-        }
-    });
-    let mut s = Summary::default();
-    for e in queue.iter().filter(|e| included.as_ref().is_none_or(|set| set.contains(&e.id))) {
-        let folder_job = matches!(e.kind, JobKind::UploadDir { .. } | JobKind::DownloadDir { .. });
-        match &e.status {
-            Status::Done { bytes, .. } if !folder_job => {
-                s.done += 1;
-                s.bytes += bytes;
-            }
-            Status::Done { .. } => {}
-            Status::Skipped { .. } => s.skipped += 1,
-            Status::Failed { reason } => s.failed.push(FailedJob {
-                id: e.id,
-                name: super::queue::display_name(&e.kind),
-                reason: reason.clone(),
-            }),
-            Status::Cancelled => s.cancelled += 1,
-            Status::Paused => s.paused += 1,
-            Status::Queued | Status::Running | Status::Asking(_) => s.pending += 1,
-        }
-    }
-    s
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::api::FolderId;
-
-    #[test]
-    fn summary_counts_a_folder_job_through_its_files() {
-        let mut q = Queue::default();
-        let up = |n: u64| JobKind::Upload { local: format!("/l/{n}").into(), folder: FolderId(1), remote_name: format!("{n}") };
-        q.push(Entry::new(JobId(1), JobKind::UploadDir { local: "/l".into(), parent: FolderId(0) }, Default::default()));
-        q.push(Entry::new(JobId(9), up(9), Default::default()));
-        let child = || journal::Meta { parent: Some(JobId(1)), ..Default::default() };
-        q.insert_after(
-            JobId(1),
-            vec![Entry::new(JobId(2), up(2), child()), Entry::new(JobId(3), up(3), child()), Entry::new(JobId(4), up(4), child())],
-        );
-        q.get_mut(JobId(1)).unwrap().status = Status::Done { result: "3 files".into(), bytes: 0 };
-        q.get_mut(JobId(2)).unwrap().status = Status::Done { result: "u".into(), bytes: 10 };
-        q.get_mut(JobId(3)).unwrap().status = Status::Skipped { reason: "already there".into() };
-        q.get_mut(JobId(4)).unwrap().status = Status::Failed { reason: "gone".into() };
-        q.get_mut(JobId(9)).unwrap().status = Status::Done { result: "v".into(), bytes: 5 };
-        let s = summarize(&q, Some(&[JobId(1)]));
-        assert_eq!((s.done, s.skipped, s.bytes, s.pending), (1, 1, 10, 0));
-        assert_eq!(s.failed.len(), 1);
-        assert_eq!((s.failed[0].id, s.failed[0].reason.as_str()), (JobId(4), "gone"));
-        let all = summarize(&q, None);
-        assert_eq!((all.done, all.bytes), (2, 15));
     }
 }

@@ -15,7 +15,9 @@ enum Repr {
 pub fn serialize<S: Serializer>(path: &Path, s: S) -> Result<S::Ok, S::Error> {
     match path.to_str() {
         Some(text) => Repr::Text(text.to_owned()),
-        None => Repr::Bytes { bytes: hex::encode(raw_bytes(path)) },
+        None => Repr::Bytes {
+            bytes: hex::encode(raw_bytes(path)),
+        },
     }
     .serialize(s)
 }
@@ -66,7 +68,9 @@ mod tests {
 
     #[test]
     fn utf8_paths_are_plain_strings() {
-        let h = Holder { p: PathBuf::from("/tmp/日本.txt") };
+        let h = Holder {
+            p: PathBuf::from("/tmp/日本.txt"),
+        };
         let json = serde_json::to_string(&h).unwrap();
         assert_eq!(json, r#"{"p":"/tmp/日本.txt"}"#);
         assert_eq!(serde_json::from_str::<Holder>(&json).unwrap(), h);
@@ -77,7 +81,9 @@ mod tests {
     fn non_utf8_paths_round_trip() {
         use std::os::unix::ffi::OsStrExt;
         let raw = b"/tmp/caf\xe9.txt";
-        let h = Holder { p: PathBuf::from(std::ffi::OsStr::from_bytes(raw)) };
+        let h = Holder {
+            p: PathBuf::from(std::ffi::OsStr::from_bytes(raw)),
+        };
         let json = serde_json::to_string(&h).unwrap();
         assert!(json.contains("bytes"), "{json}");
         let back: Holder = serde_json::from_str(&json).unwrap();

@@ -3,8 +3,8 @@
 //! in-memory service behind it without any HTTP.
 
 use crate::api::{
-    self, Bandwidth, Client, DownloadOutcome, FileUrl, FolderId, FolderListing, PaceStatus, RemoteFile, RemoteJob,
-    RemoteJobResult, TransferCtl, UploadOutcome,
+    self, Bandwidth, Client, DownloadOutcome, FileUrl, FolderId, FolderListing, PaceStatus,
+    RemoteFile, RemoteJob, RemoteJobResult, TransferCtl, UploadOutcome,
 };
 use std::future::Future;
 use std::path::Path;
@@ -17,9 +17,19 @@ pub type Call<'a, T> = Pin<Box<dyn Future<Output = api::Result<T>> + Send + 'a>>
 
 /// What the engine needs of the service. See `crate::api::Client` for what each call does.
 pub trait Service: Send + Sync + 'static {
-    fn upload_file<'a>(&'a self, path: &'a Path, folder: FolderId, remote_name: &'a str, ctl: &'a TransferCtl)
-    -> Call<'a, UploadOutcome>;
-    fn download_file<'a>(&'a self, url: &'a FileUrl, part: &'a Path, ctl: &'a TransferCtl) -> Call<'a, DownloadOutcome>;
+    fn upload_file<'a>(
+        &'a self,
+        path: &'a Path,
+        folder: FolderId,
+        remote_name: &'a str,
+        ctl: &'a TransferCtl,
+    ) -> Call<'a, UploadOutcome>;
+    fn download_file<'a>(
+        &'a self,
+        url: &'a FileUrl,
+        part: &'a Path,
+        ctl: &'a TransferCtl,
+    ) -> Call<'a, DownloadOutcome>;
     fn file_ls(&self, folder: FolderId) -> Call<'_, Vec<RemoteFile>>;
     fn folder_ls(&self, folder: FolderId) -> Call<'_, FolderListing>;
     fn mkdir<'a>(&'a self, parent: FolderId, name: &'a str) -> Call<'a, FolderId>;
@@ -36,11 +46,21 @@ pub trait Service: Send + Sync + 'static {
 }
 
 impl Service for Client {
-    fn upload_file<'a>(&'a self, path: &'a Path, folder: FolderId, remote_name: &'a str, ctl: &'a TransferCtl)
-    -> Call<'a, UploadOutcome> {
+    fn upload_file<'a>(
+        &'a self,
+        path: &'a Path,
+        folder: FolderId,
+        remote_name: &'a str,
+        ctl: &'a TransferCtl,
+    ) -> Call<'a, UploadOutcome> {
         Box::pin(Client::upload_file(self, path, folder, remote_name, ctl))
     }
-    fn download_file<'a>(&'a self, url: &'a FileUrl, part: &'a Path, ctl: &'a TransferCtl) -> Call<'a, DownloadOutcome> {
+    fn download_file<'a>(
+        &'a self,
+        url: &'a FileUrl,
+        part: &'a Path,
+        ctl: &'a TransferCtl,
+    ) -> Call<'a, DownloadOutcome> {
         Box::pin(Client::download_file(self, url, part, ctl))
     }
     fn file_ls(&self, folder: FolderId) -> Call<'_, Vec<RemoteFile>> {

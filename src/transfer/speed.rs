@@ -17,7 +17,12 @@ pub(crate) struct SpeedMeter {
 
 impl SpeedMeter {
     pub fn new(window: Duration) -> Self {
-        SpeedMeter { window: window.as_secs_f64().max(0.001), rate: 0.0, first: None, last: None }
+        SpeedMeter {
+            window: window.as_secs_f64().max(0.001),
+            rate: 0.0,
+            first: None,
+            last: None,
+        }
     }
 
     /// Records that `bytes` had moved in total at `now`.
@@ -66,7 +71,14 @@ impl SpeedMeter {
 mod tests {
     use super::*;
 
-    fn feed(m: &mut SpeedMeter, start: Instant, from_ms: u64, to_ms: u64, rate: f64, base: u64) -> u64 {
+    fn feed(
+        m: &mut SpeedMeter,
+        start: Instant,
+        from_ms: u64,
+        to_ms: u64,
+        rate: f64,
+        base: u64,
+    ) -> u64 {
         let mut bytes = base;
         for ms in (from_ms..=to_ms).step_by(100) {
             bytes = base + ((ms - from_ms) as f64 / 1000.0 * rate) as u64;
@@ -92,7 +104,11 @@ mod tests {
         let b = feed(&mut m, t, 0, 10_000, 1_000_000.0, 0);
         let _ = feed(&mut m, t, 10_000, 13_000, 4_000_000.0, b);
         // One window after the change the average has moved most of the way, not all of it.
-        assert!(m.rate() > 2_500_000.0 && m.rate() < 4_000_000.0, "{}", m.rate());
+        assert!(
+            m.rate() > 2_500_000.0 && m.rate() < 4_000_000.0,
+            "{}",
+            m.rate()
+        );
         let b = feed(&mut m, t, 10_000, 25_000, 4_000_000.0, b);
         let _ = b;
         assert!((m.rate() - 4_000_000.0).abs() < 100_000.0, "{}", m.rate());

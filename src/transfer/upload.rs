@@ -3,11 +3,11 @@
 //! upload starts again from zero; before sending again after an interruption (a crash included),
 //! the folder is listed, and a copy with our name, size and whirlpool means the file already went.
 
+use super::Changed;
 use super::journal::Plan;
 use super::listings::Claim;
 use super::queue::Phase;
 use super::worker::{JobCtx, Outcome, local_io};
-use super::Changed;
 use crate::api::{ApiError, FileUrl, FolderId, RemoteFile, UploadOutcome};
 use crate::checksum::{same_checksum, whirlpool_file};
 use crate::sanitize::to_service_name;
@@ -28,28 +28,45 @@ struct Stamp {
 async fn stamp(local: &Path) -> Result<Stamp, String> {
     match tokio::fs::metadata(local).await {
         Ok(m) if m.is_dir() => Err(format!("{} is a folder, not a file", local.display())),
-        Ok(m) => Ok(Stamp { size: m.len(), modified: m.modified().ok() }),
+        Ok(m) => Ok(Stamp {
+            size: m.len(),
+            modified: m.modified().ok(),
+        }),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Err(gone(local)),
         Err(e) => Err(format!("cannot read {}: {e}", local.display())),
     }
 }
 
 fn gone(local: &Path) -> String {
-    format!("{} is gone (moved or deleted before it was sent)", local.display())
+    format!(
+        "{} is gone (moved or deleted before it was sent)",
+        local.display()
+    )
 }
 
-pub(crate) async fn run(ctx: &mut JobCtx, local: &Path, folder: FolderId, remote_name: &str) -> Outcome {
+pub(crate) async fn run(
+    ctx: &mut JobCtx,
+    local: &Path,
+    folder: FolderId,
+    remote_name: &str,
+) -> Outcome {
     ctx.phase(Phase::Preparing);
     let first = match stamp(local).await {
         Ok(s) => s,
         Err(reason) => return Outcome::failed(reason),
     };
     if first.size == 0 {
-        return Outcome::failed(format!("{} is empty, and 1fichier does not take empty files", local.display()));
+        return Outcome::failed(format!(
+            "{} is empty, and 1fichier does not take empty files",
+            local.display()
+        ));
     }
 
     let (name, replace, _guard) = match ctx.meta.plan.clone() {
-        Some(Plan::Upload { remote_name, replace }) => {
+        Some(Plan::Upload {
+            remote_name,
+            replace,
+        }) => {
             let guard = ctx.shared.listings.hold_remote(folder, &remote_name);
             (remote_name, replace, guard)
         }
@@ -78,12 +95,18 @@ pub(crate) async fn run(ctx: &mut JobCtx, local: &Path, folder: FolderId, remote
             Err(reason) => return Outcome::failed(reason),
         };
         if !ctx.meta.attempted {
-            ctx.meta.plan = Some(Plan::Upload { remote_name: name.clone(), replace: replace.clone() });
+            ctx.meta.plan = Some(Plan::Upload {
+                remote_name: name.clone(),
+                replace: replace.clone(),
+            });
             ctx.meta.attempted = true;
             ctx.persist().await;
         }
         ctx.transferring(0, before.size);
-        let sent = match ctx.cancellable(ctx.service().upload_file(local, folder, &name, &ctx.ctl)).await {
+        let sent = match ctx
+            .cancellable(ctx.service().upload_file(local, folder, &name, &ctx.ctl))
+            .await
+        {
             Some(r) => r,
             None => return Outcome::Interrupted,
         };
@@ -94,7 +117,10 @@ pub(crate) async fn run(ctx: &mut JobCtx, local: &Path, folder: FolderId, remote
                 if after.as_ref() != Ok(&before) {
                     let removed = remove_copy(ctx, folder, &out.file.url).await;
                     if attempt < max {
-                        let why = format!("{} changed while it was sent{removed}; sending it again", local.display());
+                        let why = format!(
+                            "{} changed while it was sent{removed}; sending it again",
+                            local.display()
+                        );
                         if ctx.wait_before_retry(attempt + 1, &why).await {
                             continue;
                         }
@@ -129,12 +155,17 @@ pub(crate) async fn run(ctx: &mut JobCtx, local: &Path, folder: FolderId, remote
                     return Outcome::Interrupted;
                 }
                 let changed = after.as_ref() != Ok(&before);
-                let local_gone = local_io(&e).is_some_and(|io| io.kind() == io::ErrorKind::NotFound);
+                let local_gone =
+                    local_io(&e).is_some_and(|io| io.kind() == io::ErrorKind::NotFound);
                 if local_gone {
                     return Outcome::failed(gone(local));
                 }
                 if (e.is_transient() || changed) && attempt < max {
-                    let why = if changed { format!("{} changed while it was sent", local.display()) } else { e.to_string() };
+                    let why = if changed {
+                        format!("{} changed while it was sent", local.display())
+                    } else {
+                        e.to_string()
+                    };
                     if ctx.wait_before_retry(attempt + 1, &why).await {
                         continue;
                     }
@@ -156,19 +187,28 @@ async fn resolve(
     let ttl = ctx.settings().listing_ttl;
     let listings = ctx.shared.listings.clone();
     let mut files = ctx
-        .call("listing the destination folder", || listings.files(ctx.service(), folder, ttl))
+        .call("listing the destination folder", || {
+            listings.files(ctx.service(), folder, ttl)
+        })
         .await
         .map_err(|o| not_found_folder(o, folder))?;
     let wanted = to_service_name(remote_name);
     if files.iter().any(|f| f.filename == wanted) {
         // Confirm with a fresh listing: the cached one may predate a removal.
         files = ctx
-            .call("listing the destination folder", || listings.files(ctx.service(), folder, CONFIRM_AGE))
+            .call("listing the destination folder", || {
+                listings.files(ctx.service(), folder, CONFIRM_AGE)
+            })
             .await
             .map_err(|o| not_found_folder(o, folder))?;
     }
     match listings.claim_remote(folder, &files, remote_name, ctx.policy) {
-        Claim::Take { dest, replace, guard, .. } => Ok((dest, replace, guard)),
+        Claim::Take {
+            dest,
+            replace,
+            guard,
+            ..
+        } => Ok((dest, replace, guard)),
         Claim::Skip => Err(Outcome::Skipped {
             reason: format!("already there: {remote_name} is in folder {folder}"),
             changed: Changed::Nothing,
@@ -176,7 +216,10 @@ async fn resolve(
         Claim::Ask { existing } => Err(Outcome::Ask {
             name: remote_name.to_owned(),
             existing,
-            incoming: (stamp.size, stamp.modified.and_then(super::conflict::format_system_time)),
+            incoming: (
+                stamp.size,
+                stamp.modified.and_then(super::conflict::format_system_time),
+            ),
         }),
         Claim::Refuse(reason) => Err(Outcome::failed(reason)),
     }
@@ -184,9 +227,9 @@ async fn resolve(
 
 fn not_found_folder(outcome: Outcome, folder: FolderId) -> Outcome {
     match outcome {
-        Outcome::Failed { reason } if reason.contains("not found") => {
-            Outcome::failed(format!("the destination folder {folder} is no longer on 1fichier ({reason})"))
-        }
+        Outcome::Failed { reason } if reason.contains("not found") => Outcome::failed(format!(
+            "the destination folder {folder} is no longer on 1fichier ({reason})"
+        )),
         other => other,
     }
 }
@@ -203,7 +246,9 @@ async fn find_sent_copy(
 ) -> Result<Option<RemoteFile>, Outcome> {
     let listings = ctx.shared.listings.clone();
     let files = ctx
-        .call("looking for an earlier copy", || listings.files(ctx.service(), folder, Duration::ZERO))
+        .call("looking for an earlier copy", || {
+            listings.files(ctx.service(), folder, Duration::ZERO)
+        })
         .await
         .map_err(|o| not_found_folder(o, folder))?;
     let size = match stamp(local).await {
@@ -213,32 +258,56 @@ async fn find_sent_copy(
     let wanted = to_service_name(name);
     let candidates: Vec<&RemoteFile> = files
         .iter()
-        .filter(|f| f.filename == wanted && f.size == size && !replace.contains(&f.url) && f.checksum.is_some())
+        .filter(|f| {
+            f.filename == wanted
+                && f.size == size
+                && !replace.contains(&f.url)
+                && f.checksum.is_some()
+        })
         .collect();
     if candidates.is_empty() {
         return Ok(None);
     }
     if ours.is_none() {
         let path = local.to_path_buf();
-        let hashed = ctx.cancellable(tokio::task::spawn_blocking(move || whirlpool_file(&path))).await;
+        let hashed = ctx
+            .cancellable(tokio::task::spawn_blocking(move || whirlpool_file(&path)))
+            .await;
         match hashed {
             None => return Err(Outcome::Interrupted),
             Some(Ok(Ok(h))) => *ours = Some(h),
-            Some(Ok(Err(e))) => return Err(Outcome::failed(format!("cannot read {}: {e}", local.display()))),
-            Some(Err(e)) => return Err(Outcome::failed(format!("hashing {} failed: {e}", local.display()))),
+            Some(Ok(Err(e))) => {
+                return Err(Outcome::failed(format!(
+                    "cannot read {}: {e}",
+                    local.display()
+                )));
+            }
+            Some(Err(e)) => {
+                return Err(Outcome::failed(format!(
+                    "hashing {} failed: {e}",
+                    local.display()
+                )));
+            }
         }
     }
     let ours = ours.as_deref().unwrap_or_default();
     Ok(candidates
         .into_iter()
-        .find(|f| f.checksum.as_deref().is_some_and(|c| same_checksum(c, ours)))
+        .find(|f| {
+            f.checksum
+                .as_deref()
+                .is_some_and(|c| same_checksum(c, ours))
+        })
         .cloned())
 }
 
 /// Why the service's copy is not what we sent, if it is not.
 fn mismatch(out: &UploadOutcome, size: u64) -> Option<String> {
     if out.file.size != 0 && out.file.size != size {
-        return Some(format!("1fichier received {} bytes of {size}", out.file.size));
+        return Some(format!(
+            "1fichier received {} bytes of {size}",
+            out.file.size
+        ));
     }
     match &out.file.whirlpool {
         Some(theirs) if !same_checksum(theirs, &out.local_whirlpool) => {
@@ -246,7 +315,10 @@ fn mismatch(out: &UploadOutcome, size: u64) -> Option<String> {
         }
         Some(_) => None,
         None => {
-            tracing::warn!("1fichier gave no whirlpool for {}; size checked only", out.file.url);
+            tracing::warn!(
+                "1fichier gave no whirlpool for {}; size checked only",
+                out.file.url
+            );
             None
         }
     }
@@ -278,13 +350,22 @@ async fn finish(ctx: &JobCtx, folder: FolderId, file: RemoteFile, replace: &[Fil
         }
     }
     let bytes = file.size;
-    ctx.shared.listings.update(folder, Some(file), replace).await;
-    Outcome::Done { result, bytes, changed: Changed::Remote(folder) }
+    ctx.shared
+        .listings
+        .update(folder, Some(file), replace)
+        .await;
+    Outcome::Done {
+        result,
+        bytes,
+        changed: Changed::Remote(folder),
+    }
 }
 
 fn upload_error(e: &ApiError, folder: FolderId) -> String {
     match e {
-        ApiError::NotFound { .. } => format!("the destination folder {folder} is no longer on 1fichier ({e})"),
+        ApiError::NotFound { .. } => {
+            format!("the destination folder {folder} is no longer on 1fichier ({e})")
+        }
         e => e.to_string(),
     }
 }

@@ -38,27 +38,50 @@ pub(crate) struct Shared {
 /// How a job ended.
 #[derive(Debug)]
 pub(crate) enum Outcome {
-    Done { result: String, bytes: u64, changed: Changed },
-    Skipped { reason: String, changed: Changed },
-    Failed { reason: String },
+    Done {
+        result: String,
+        bytes: u64,
+        changed: Changed,
+    },
+    Skipped {
+        reason: String,
+        changed: Changed,
+    },
+    Failed {
+        reason: String,
+    },
     /// A folder job listed its tree: these file jobs replace it.
-    Expanded { children: Vec<JobKind>, result: String, changed: Changed },
+    Expanded {
+        children: Vec<JobKind>,
+        result: String,
+        changed: Changed,
+    },
     /// Policy `Ask` met a conflict: park the job and ask.
-    Ask { name: String, existing: (u64, Option<String>), incoming: (u64, Option<String>) },
+    Ask {
+        name: String,
+        existing: (u64, Option<String>),
+        incoming: (u64, Option<String>),
+    },
     /// Stopped by pause or cancel.
     Interrupted,
 }
 
 impl Outcome {
     pub fn failed(reason: impl Into<String>) -> Outcome {
-        Outcome::Failed { reason: reason.into() }
+        Outcome::Failed {
+            reason: reason.into(),
+        }
     }
 }
 
 pub(crate) enum WorkerMsg {
     Phase(JobId, Phase),
     /// Journal this meta; the reply is the generation to wait for.
-    Persist { id: JobId, meta: Meta, reply: oneshot::Sender<u64> },
+    Persist {
+        id: JobId,
+        meta: Meta,
+        reply: oneshot::Sender<u64>,
+    },
     Finished(JobId, Outcome),
 }
 
@@ -108,10 +131,20 @@ impl JobCtx {
     /// Writes this job's meta to the journal and waits until it is on disk.
     pub async fn persist(&self) {
         let (reply, generation) = oneshot::channel();
-        if self.tx.send(WorkerMsg::Persist { id: self.id, meta: self.meta.clone(), reply }).is_err() {
+        if self
+            .tx
+            .send(WorkerMsg::Persist {
+                id: self.id,
+                meta: self.meta.clone(),
+                reply,
+            })
+            .is_err()
+        {
             return;
         }
-        let Ok(generation) = generation.await else { return };
+        let Ok(generation) = generation.await else {
+            return;
+        };
         let mut written = self.shared.written.clone();
         let _ = written.wait_for(|g| *g >= generation).await;
     }
@@ -131,7 +164,10 @@ impl JobCtx {
                 Some(Ok(v)) => return Ok(v),
                 Some(Err(e)) if e.is_transient() && attempt < self.settings().max_attempts => {
                     attempt += 1;
-                    if !self.wait_before_retry(attempt, &format!("{what}: {e}")).await {
+                    if !self
+                        .wait_before_retry(attempt, &format!("{what}: {e}"))
+                        .await
+                    {
                         return Err(Outcome::Interrupted);
                     }
                     self.phase(Phase::Preparing);
@@ -139,6 +175,16 @@ impl JobCtx {
                 Some(Err(e)) => return Err(Outcome::failed(format!("{what}: {e}"))),
             }
         }
+    }
+
+    /// Hands this job's meta to the journal without waiting for the write.
+    pub fn persist_later(&self) {
+        let (reply, _) = oneshot::channel();
+        let _ = self.tx.send(WorkerMsg::Persist {
+            id: self.id,
+            meta: self.meta.clone(),
+            reply,
+        });
     }
 
     /// Shows why the job waits and sleeps before attempt `next` (2, 3...); false when cancelled.
@@ -156,7 +202,9 @@ impl JobCtx {
 /// The pause before retry number `n` (1, 2...): doubling from `base` up to `max`, give or take
 /// a fifth so that jobs failing together do not retry together.
 pub(crate) fn backoff_delay(n: u32, base: Duration, max: Duration) -> Duration {
-    let exp = base.saturating_mul(1u32 << n.saturating_sub(1).min(20)).min(max);
+    let exp = base
+        .saturating_mul(1u32 << n.saturating_sub(1).min(20))
+        .min(max);
     exp.mul_f64(0.8 + 0.4 * fastrand::f64())
 }
 
@@ -180,14 +228,25 @@ pub(crate) fn spawn(ctx: JobCtx, kind: JobKind) {
 
 async fn run(mut ctx: JobCtx, kind: JobKind) -> Outcome {
     let outcome = match kind {
-        JobKind::Upload { local, folder, remote_name } => upload::run(&mut ctx, &local, folder, &remote_name).await,
-        JobKind::Download { url, local, size, checksum } => {
-            download::run(&mut ctx, &url, &local, size, checksum.as_deref()).await
+        JobKind::Upload {
+            local,
+            folder,
+            remote_name,
+        } => upload::run(&mut ctx, &local, folder, &remote_name).await,
+        JobKind::Download {
+            url,
+            local,
+            size,
+            checksum,
+        } => download::run(&mut ctx, &url, &local, size, checksum.as_deref()).await,
+        JobKind::UploadDir { local, parent } => {
+            folder_jobs::upload_dir(&mut ctx, &local, parent).await
         }
-        JobKind::UploadDir { local, parent } => folder_jobs::upload_dir(&mut ctx, &local, parent).await,
-        JobKind::DownloadDir { folder, name, local_parent } => {
-            folder_jobs::download_dir(&mut ctx, folder, &name, &local_parent).await
-        }
+        JobKind::DownloadDir {
+            folder,
+            name,
+            local_parent,
+        } => folder_jobs::download_dir(&mut ctx, folder, &name, &local_parent).await,
         JobKind::RemoteUpload { urls, folder } => remote_upload::run(&mut ctx, &urls, folder).await,
     };
     if ctx.is_cancelled() && matches!(outcome, Outcome::Failed { .. }) {
@@ -207,8 +266,10 @@ pub(crate) fn local_io(e: &ApiError) -> Option<&io::Error> {
 
 /// No space left (or over a disk quota).
 pub(crate) fn is_disk_full(e: &io::Error) -> bool {
-    matches!(e.kind(), io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded)
-        || matches!(e.raw_os_error(), Some(28) | Some(122)) // ENOSPC, EDQUOT on Linux
+    matches!(
+        e.kind(),
+        io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded
+    ) || matches!(e.raw_os_error(), Some(28) | Some(122)) // ENOSPC, EDQUOT on Linux
 }
 
 #[cfg(test)]
@@ -221,11 +282,20 @@ mod tests {
         let max = Duration::from_secs(60);
         for _ in 0..50 {
             let d1 = backoff_delay(1, base, max);
-            assert!(d1 >= Duration::from_millis(1600) && d1 <= Duration::from_millis(2400), "{d1:?}");
+            assert!(
+                d1 >= Duration::from_millis(1600) && d1 <= Duration::from_millis(2400),
+                "{d1:?}"
+            );
             let d3 = backoff_delay(3, base, max);
-            assert!(d3 >= Duration::from_millis(6400) && d3 <= Duration::from_millis(9600), "{d3:?}");
+            assert!(
+                d3 >= Duration::from_millis(6400) && d3 <= Duration::from_millis(9600),
+                "{d3:?}"
+            );
             let d30 = backoff_delay(30, base, max);
-            assert!(d30 <= Duration::from_secs(72) && d30 >= Duration::from_secs(48), "{d30:?}");
+            assert!(
+                d30 <= Duration::from_secs(72) && d30 >= Duration::from_secs(48),
+                "{d30:?}"
+            );
         }
     }
 

@@ -2,8 +2,8 @@
 //! jobs, and faults to inject per call (drops, hangs, wrong checksums, a full disk).
 
 use crate::api::{
-    self, ApiError, DownloadOutcome, FileUrl, FolderId, FolderListing, PaceStatus, RemoteFile, RemoteJob,
-    RemoteJobResult, SubFolder, TransferCtl, UploadOutcome, UploadedFile,
+    self, ApiError, DownloadOutcome, FileUrl, FolderId, FolderListing, PaceStatus, RemoteFile,
+    RemoteJob, RemoteJobResult, SubFolder, TransferCtl, UploadOutcome, UploadedFile,
 };
 use crate::checksum::{whirlpool_file, whirlpool_hex};
 use crate::sanitize::to_service_name;
@@ -33,11 +33,11 @@ pub enum UploadFault {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum DownloadFault {
     /// Writes this many bytes, then the connection drops.
-    DropAfter(u64),
+    Drop(u64),
     /// Writes this many bytes, then the disk is full.
-    DiskFullAfter(u64),
+    DiskFull(u64),
     /// Writes this many bytes, then never returns.
-    HangAfter(u64),
+    Hang(u64),
 }
 
 #[derive(Debug, Clone)]
@@ -88,9 +88,16 @@ impl Drop for Running<'_> {
 
 impl Fake {
     pub fn new() -> Arc<Fake> {
-        let mut state = State { next: 100, ..State::default() };
+        let mut state = State {
+            next: 100,
+            ..State::default()
+        };
         state.folders.insert(0, (0, String::new()));
-        Arc::new(Fake { state: Mutex::new(state), pace: watch::channel(PaceStatus::Ready).0, hung: watch::channel(0).0 })
+        Arc::new(Fake {
+            state: Mutex::new(state),
+            pace: watch::channel(PaceStatus::Ready).0,
+            hung: watch::channel(0).0,
+        })
     }
 
     pub fn state(&self) -> MutexGuard<'_, State> {
@@ -109,12 +116,22 @@ impl Fake {
         let mut s = self.state();
         s.next += 1;
         let url = format!("https://1fichier.com/?f{}", s.next);
-        s.files.push(FakeFile { url: url.clone(), folder, name: to_service_name(name), data: Arc::new(data.to_vec()) });
+        s.files.push(FakeFile {
+            url: url.clone(),
+            folder,
+            name: to_service_name(name),
+            data: Arc::new(data.to_vec()),
+        });
         url
     }
 
     pub fn files_in(&self, folder: u64) -> Vec<FakeFile> {
-        self.state().files.iter().filter(|f| f.folder == folder).cloned().collect()
+        self.state()
+            .files
+            .iter()
+            .filter(|f| f.folder == folder)
+            .cloned()
+            .collect()
     }
 
     pub fn listing(&self, folder: u64) -> Vec<RemoteFile> {
@@ -147,16 +164,26 @@ impl Fake {
     }
 
     fn network() -> ApiError {
-        ApiError::Network { detail: "connection reset by peer".into() }
+        ApiError::Network {
+            detail: "connection reset by peer".into(),
+        }
     }
 
-    async fn upload(&self, path: &Path, folder: FolderId, remote_name: &str, ctl: &TransferCtl) -> api::Result<UploadOutcome> {
+    async fn upload(
+        &self,
+        path: &Path,
+        folder: FolderId,
+        remote_name: &str,
+        ctl: &TransferCtl,
+    ) -> api::Result<UploadOutcome> {
         let _running = self.enter();
         let fault = {
             let mut s = self.state();
             s.upload_calls.push(remote_name.to_owned());
             if !s.folders.contains_key(&folder.0) {
-                return Err(ApiError::NotFound { message: "folder #469".into() });
+                return Err(ApiError::NotFound {
+                    message: "folder #469".into(),
+                });
             }
             s.upload_faults.pop_front()
         };
@@ -164,7 +191,10 @@ impl Fake {
         tokio::time::sleep(Duration::from_millis(3)).await;
         let data = tokio::fs::read(path)
             .await
-            .map_err(|source| ApiError::Local { path: path.display().to_string(), source })?;
+            .map_err(|source| ApiError::Local {
+                path: path.display().to_string(),
+                source,
+            })?;
         if fault == Some(UploadFault::Hang) {
             self.hang().await;
         }
@@ -180,20 +210,39 @@ impl Fake {
             _ => {}
         }
         let ours = whirlpool_hex(&data);
-        let theirs = if fault == Some(UploadFault::WrongWhirlpool) { whirlpool_hex(b"something else") } else { ours.clone() };
+        let theirs = if fault == Some(UploadFault::WrongWhirlpool) {
+            whirlpool_hex(b"something else")
+        } else {
+            ours.clone()
+        };
         Ok(UploadOutcome {
-            file: UploadedFile { url: FileUrl(url), filename: to_service_name(remote_name), size: data.len() as u64, whirlpool: Some(theirs) },
+            file: UploadedFile {
+                url: FileUrl(url),
+                filename: to_service_name(remote_name),
+                size: data.len() as u64,
+                whirlpool: Some(theirs),
+            },
             local_whirlpool: ours,
         })
     }
 
-    async fn download(&self, url: &FileUrl, part: &Path, ctl: &TransferCtl) -> api::Result<DownloadOutcome> {
+    async fn download(
+        &self,
+        url: &FileUrl,
+        part: &Path,
+        ctl: &TransferCtl,
+    ) -> api::Result<DownloadOutcome> {
         let _running = self.enter();
-        let local = |source: io::Error| ApiError::Local { path: part.display().to_string(), source };
+        let local = |source: io::Error| ApiError::Local {
+            path: part.display().to_string(),
+            source,
+        };
         let (data, fault) = {
             let mut s = self.state();
             let Some(file) = s.files.iter().find(|f| f.url == url.0).cloned() else {
-                return Err(ApiError::NotFound { message: "file #469".into() });
+                return Err(ApiError::NotFound {
+                    message: "file #469".into(),
+                });
             };
             (file.data, s.download_faults.pop_front())
         };
@@ -202,40 +251,63 @@ impl Fake {
         tokio::time::sleep(Duration::from_millis(2)).await;
         let start = (have as usize).min(data.len());
         let limit = match fault {
-            Some(DownloadFault::DropAfter(n) | DownloadFault::DiskFullAfter(n) | DownloadFault::HangAfter(n)) => {
+            Some(DownloadFault::Drop(n) | DownloadFault::DiskFull(n) | DownloadFault::Hang(n)) => {
                 (start + n as usize).min(data.len())
             }
             None => data.len(),
         };
-        let mut f = std::fs::OpenOptions::new().create(true).append(true).open(part).map_err(local)?;
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(part)
+            .map_err(local)?;
         f.write_all(&data[start..limit]).map_err(local)?;
         f.sync_all().map_err(local)?;
-        ctl.progress.store((limit - start) as u64, Ordering::Relaxed);
+        ctl.progress
+            .store((limit - start) as u64, Ordering::Relaxed);
         match fault {
-            Some(DownloadFault::DropAfter(_)) => return Err(Fake::network()),
-            Some(DownloadFault::DiskFullAfter(_)) => return Err(local(io::Error::from(io::ErrorKind::StorageFull))),
-            Some(DownloadFault::HangAfter(_)) => self.hang().await,
+            Some(DownloadFault::Drop(_)) => return Err(Fake::network()),
+            Some(DownloadFault::DiskFull(_)) => {
+                return Err(local(io::Error::from(io::ErrorKind::StorageFull)));
+            }
+            Some(DownloadFault::Hang(_)) => self.hang().await,
             None => {}
         }
         let size = std::fs::metadata(part).map_err(local)?.len();
         let whirlpool = whirlpool_file(part).map_err(local)?;
-        Ok(DownloadOutcome { size, whirlpool, fetched: (limit - start) as u64 })
+        Ok(DownloadOutcome {
+            size,
+            whirlpool,
+            fetched: (limit - start) as u64,
+        })
     }
 }
 
 impl Service for Fake {
-    fn upload_file<'a>(&'a self, path: &'a Path, folder: FolderId, remote_name: &'a str, ctl: &'a TransferCtl)
-    -> Call<'a, UploadOutcome> {
+    fn upload_file<'a>(
+        &'a self,
+        path: &'a Path,
+        folder: FolderId,
+        remote_name: &'a str,
+        ctl: &'a TransferCtl,
+    ) -> Call<'a, UploadOutcome> {
         Box::pin(self.upload(path, folder, remote_name, ctl))
     }
-    fn download_file<'a>(&'a self, url: &'a FileUrl, part: &'a Path, ctl: &'a TransferCtl) -> Call<'a, DownloadOutcome> {
+    fn download_file<'a>(
+        &'a self,
+        url: &'a FileUrl,
+        part: &'a Path,
+        ctl: &'a TransferCtl,
+    ) -> Call<'a, DownloadOutcome> {
         Box::pin(self.download(url, part, ctl))
     }
     fn file_ls(&self, folder: FolderId) -> Call<'_, Vec<RemoteFile>> {
         Box::pin(async move {
             self.state().file_ls_calls += 1;
             if !self.state().folders.contains_key(&folder.0) {
-                return Err(ApiError::NotFound { message: "folder #469".into() });
+                return Err(ApiError::NotFound {
+                    message: "folder #469".into(),
+                });
             }
             Ok(self.listing(folder.0))
         })
@@ -244,16 +316,27 @@ impl Service for Fake {
         Box::pin(async move {
             let s = self.state();
             let Some((_, name)) = s.folders.get(&folder.0) else {
-                return Err(ApiError::NotFound { message: "folder #469".into() });
+                return Err(ApiError::NotFound {
+                    message: "folder #469".into(),
+                });
             };
             let mut sub_folders: Vec<SubFolder> = s
                 .folders
                 .iter()
                 .filter(|(id, (parent, _))| *parent == folder.0 && **id != 0)
-                .map(|(id, (_, name))| SubFolder { id: FolderId(*id), name: name.clone(), create_date: None, pass: false })
+                .map(|(id, (_, name))| SubFolder {
+                    id: FolderId(*id),
+                    name: name.clone(),
+                    create_date: None,
+                    pass: false,
+                })
                 .collect();
             sub_folders.sort_by_key(|s| s.id);
-            Ok(FolderListing { folder_id: folder, name: name.clone(), sub_folders })
+            Ok(FolderListing {
+                folder_id: folder,
+                name: name.clone(),
+                sub_folders,
+            })
         })
     }
     fn mkdir<'a>(&'a self, parent: FolderId, name: &'a str) -> Call<'a, FolderId> {
@@ -279,7 +362,10 @@ impl Service for Fake {
                 .map(|u| RemoteJobResult {
                     status: None,
                     url: Some(u.clone()),
-                    download_link: s.remote_fail.is_none().then(|| format!("https://1fichier.com/?r{id}")),
+                    download_link: s
+                        .remote_fail
+                        .is_none()
+                        .then(|| format!("https://1fichier.com/?r{id}")),
                     message: s.remote_fail.clone(),
                 })
                 .collect();
@@ -298,7 +384,14 @@ impl Service for Fake {
                 out.push(RemoteJob {
                     id: *id,
                     request_date: None,
-                    execution_date: Some(if ran { "2026-11-02 10:00:00" } else { "1970-01-01 00:00:00" }.into()),
+                    execution_date: Some(
+                        if ran {
+                            "2026-11-02 10:00:00"
+                        } else {
+                            "1970-01-01 00:00:00"
+                        }
+                        .into(),
+                    ),
                 });
             }
             Ok(out)
@@ -310,7 +403,9 @@ impl Service for Fake {
             match s.remote.get(&job) {
                 Some((_, 0, results)) => Ok(results.clone()),
                 Some(_) => Ok(Vec::new()),
-                None => Err(ApiError::NotFound { message: "job #469".into() }),
+                None => Err(ApiError::NotFound {
+                    message: "job #469".into(),
+                }),
             }
         })
     }

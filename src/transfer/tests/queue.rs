@@ -1,0 +1,189 @@
+//! The queue itself: order, flood locks, restarts and the journal.
+
+use super::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_lock_shows_on_stalled_jobs() {
+    let env = Env::new();
+    let folder = env.fake.mkdir_now(0, "d");
+    let (a, _) = env.file("a.bin", 5000, 1);
+    env.fake.state().upload_faults.push_back(UploadFault::Hang);
+    let (engine, _rx) = env.start(env.opts());
+    let ids = engine.enqueue(vec![upload(&a, folder, "a.bin")]);
+    wait_hung(&env.fake, 1).await;
+    let until = Instant::now() + Duration::from_secs(30);
+    env.fake.pace.send_replace(PaceStatus::Waiting {
+        until,
+        reason: "flood lock (#374)".into(),
+    });
+    let s = until_state(&engine, ids[0], |s| matches!(s, JobState::Waiting { .. })).await;
+    assert_eq!(
+        s,
+        JobState::Waiting {
+            reason: "flood lock (#374)".into(),
+            until: Some(until)
+        }
+    );
+    env.fake.pace.send_replace(PaceStatus::Ready);
+    until_state(&engine, ids[0], |s| matches!(s, JobState::Running { .. })).await;
+    engine.control(Control::Cancel(ids[0]));
+    idle(&engine).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn move_up_changes_who_goes_next() {
+    let env = Env::new();
+    let folder = env.fake.mkdir_now(0, "d");
+    let files: Vec<PathBuf> = ["blocker", "a", "b", "c"]
+        .iter()
+        .map(|n| env.file(n, 100, 1).0)
+        .collect();
+    env.fake.state().upload_faults.push_back(UploadFault::Hang);
+    let (engine, _rx) = env.start(EngineOptions {
+        concurrency: 1,
+        ..env.opts()
+    });
+    let blocker = engine.enqueue(vec![upload(&files[0], folder, "blocker")]);
+    wait_hung(&env.fake, 1).await;
+    let ids = engine.enqueue(vec![
+        upload(&files[1], folder, "a"),
+        upload(&files[2], folder, "b"),
+        upload(&files[3], folder, "c"),
+    ]);
+    engine.control(Control::MoveUp(ids[2]));
+    engine.control(Control::MoveUp(ids[2]));
+    engine.control(Control::MoveDown(ids[0]));
+    engine.control(Control::Cancel(blocker[0]));
+    idle(&engine).await;
+    assert_eq!(
+        env.fake.state().upload_calls,
+        vec!["blocker", "c", "b", "a"]
+    );
+    let order: Vec<JobId> = engine.jobs().iter().map(|j| j.id).collect();
+    assert_eq!(order, vec![blocker[0], ids[2], ids[1], ids[0]]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_shows_the_same_queue_and_repeats_nothing() {
+    let env = Env::new();
+    let folder = env.fake.mkdir_now(0, "d");
+    let kinds: Vec<JobKind> = (0..3u8)
+        .map(|i| {
+            upload(
+                &env.file(&format!("{i}"), 100, i).0,
+                folder,
+                &format!("{i}"),
+            )
+        })
+        .collect();
+    let (engine, _rx) = env.start(env.opts());
+    let ids = engine.enqueue(kinds);
+    idle(&engine).await;
+    let before = engine.jobs();
+    engine.shutdown().await;
+
+    let (engine, _rx) = env.start(env.opts());
+    assert_eq!(engine.jobs(), before);
+    let more = engine.enqueue(vec![upload(&env.file("later", 100, 9).0, folder, "later")]);
+    assert!(more[0] > ids[2], "ids are never reused");
+    idle(&engine).await;
+    assert_eq!(env.fake.state().upload_calls.len(), 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_corrupt_journal_is_set_aside_with_a_notice() {
+    let env = Env::new();
+    std::fs::write(
+        env.state.path().join("queue.json"),
+        b"{\"version\":1,\"jobs\":[{\"id\":",
+    )
+    .unwrap();
+    let (engine, mut rx) = env.start(env.opts());
+    match next_event(&mut rx, |_| true).await {
+        EngineEvent::Notice(text) => assert!(text.contains("could not be read"), "{text}"),
+        e => panic!("{e:?}"),
+    }
+    assert!(engine.jobs().is_empty());
+    let aside = std::fs::read_dir(env.state.path())
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with("queue.json.corrupt-")
+        })
+        .count();
+    assert_eq!(aside, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_engine_on_the_same_queue_is_refused() {
+    let env = Env::new();
+    let (_engine, _rx) = env.start(env.opts());
+    let err = Engine::start_with(env.fake.clone(), env.opts()).unwrap_err();
+    assert!(
+        err.to_string().contains("in use by another fichier-tui"),
+        "{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_stops_everything_and_the_next_start_finishes_it() {
+    let env = Env::new();
+    let folder = env.fake.mkdir_now(0, "d");
+    let kinds: Vec<JobKind> = (0..3u8)
+        .map(|i| {
+            upload(
+                &env.file(&format!("{i}"), 100, i).0,
+                folder,
+                &format!("{i}"),
+            )
+        })
+        .collect();
+    env.fake.state().upload_faults.push_back(UploadFault::Hang);
+    let (engine, _rx) = env.start(EngineOptions {
+        concurrency: 1,
+        ..env.opts()
+    });
+    engine.enqueue(kinds);
+    wait_hung(&env.fake, 1).await;
+    engine.shutdown().await;
+    assert_eq!(
+        env.fake.state().upload_calls.len(),
+        1,
+        "nothing new starts while stopping"
+    );
+    let saved: Vec<SavedState> = journal::read_jobs(env.state.path())
+        .into_iter()
+        .map(|j| j.state)
+        .collect();
+    assert_eq!(
+        saved,
+        vec![SavedState::Running, SavedState::Queued, SavedState::Queued]
+    );
+
+    let (engine, _rx) = env.start(env.opts());
+    idle(&engine).await;
+    assert_eq!(names_in(&env.fake, folder), vec!["0", "1", "2"]);
+}
+
+fn names_in(fake: &Fake, folder: u64) -> Vec<String> {
+    let mut n: Vec<String> = fake.files_in(folder).into_iter().map(|f| f.name).collect();
+    n.sort();
+    n
+}
+
+#[tokio::test]
+async fn a_shutdown_right_after_enqueue_starts_nothing() {
+    let env = Env::new();
+    let folder = env.fake.mkdir_now(0, "d");
+    let (a, _) = env.file("a", 100, 1);
+    let (engine, _rx) = env.start(env.opts());
+    // On this single-threaded runtime both commands reach the scheduler in one batch.
+    engine.enqueue(vec![upload(&a, folder, "a")]);
+    engine.shutdown().await;
+    let saved = journal::read_jobs(env.state.path());
+    assert_eq!(saved[0].state, SavedState::Queued);
+    assert!(env.fake.state().upload_calls.is_empty());
+}
