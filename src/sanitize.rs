@@ -23,7 +23,13 @@ pub fn for_terminal(s: &str) -> Cow<'_, str> {
     }
     Cow::Owned(
         s.chars()
-            .map(|c| if is_unsafe_for_terminal(c) { PLACEHOLDER } else { c })
+            .map(|c| {
+                if is_unsafe_for_terminal(c) {
+                    PLACEHOLDER
+                } else {
+                    c
+                }
+            })
             .collect(),
     )
 }
@@ -114,7 +120,9 @@ pub fn from_service_name(remote: &str) -> String {
 pub fn service_refuses(name: &str) -> bool {
     name.is_empty()
         || name.starts_with(' ')
-        || name.chars().any(|c| SERVICE_MAP.iter().any(|(from, _)| *from == c))
+        || name
+            .chars()
+            .any(|c| SERVICE_MAP.iter().any(|(from, _)| *from == c))
 }
 
 #[cfg(test)]
@@ -132,13 +140,27 @@ mod tests {
 
     #[test]
     fn hostile_names_stay_inside_the_folder() {
-        for hostile in ["../../etc/passwd", "/abs", "..", ".", "", "a/../b", "\\..\\x", "x\0y", " ..", "\x1b]0;t\x07"] {
+        for hostile in [
+            "../../etc/passwd",
+            "/abs",
+            "..",
+            ".",
+            "",
+            "a/../b",
+            "\\..\\x",
+            "x\0y",
+            " ..",
+            "\x1b]0;t\x07",
+        ] {
             let name = local_file_name(hostile);
             assert!(!name.is_empty(), "{hostile:?}");
             let joined = Path::new("/dest").join(&name);
             let comps: Vec<_> = joined.components().collect();
             assert_eq!(comps.len(), 3, "{hostile:?} -> {name:?}");
-            assert!(matches!(comps[2], Component::Normal(_)), "{hostile:?} -> {name:?}");
+            assert!(
+                matches!(comps[2], Component::Normal(_)),
+                "{hostile:?} -> {name:?}"
+            );
             assert!(!name.chars().any(|c| c.is_control()));
         }
         assert_eq!(local_file_name("../../etc/passwd"), ".._.._etc_passwd");

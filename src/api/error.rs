@@ -6,7 +6,9 @@ use thiserror::Error;
 #[derive(Debug, Error)]
 pub enum ApiError {
     /// `#247`, `#93`, 401: no key, or a key the service does not know.
-    #[error("the API key was refused ({message}): check FICHIER_API_KEY or api_key in the config file")]
+    #[error(
+        "the API key was refused ({message}): check FICHIER_API_KEY or api_key in the config file"
+    )]
     Auth { message: String },
     /// `#200`: the API is for premium accounts only.
     #[error("the API needs a premium account ({message})")]

@@ -174,7 +174,12 @@ impl Client {
     pub async fn folder_rm(&self, folder: FolderId) -> Result<()> {
         todo!()
     }
-    pub async fn folder_mv(&self, folder: FolderId, dest: FolderId, rename: Option<&str>) -> Result<()> {
+    pub async fn folder_mv(
+        &self,
+        folder: FolderId,
+        dest: FolderId,
+        rename: Option<&str>,
+    ) -> Result<()> {
         todo!()
     }
 
@@ -194,7 +199,11 @@ impl Client {
         todo!()
     }
     /// Copies files into `dest`; returns (from, to) pairs.
-    pub async fn file_cp(&self, urls: &[FileUrl], dest: FolderId) -> Result<Vec<(FileUrl, FileUrl)>> {
+    pub async fn file_cp(
+        &self,
+        urls: &[FileUrl],
+        dest: FolderId,
+    ) -> Result<Vec<(FileUrl, FileUrl)>> {
         todo!()
     }
     /// Renames files (names as the user wrote them; mapped for the service here).
@@ -205,7 +214,13 @@ impl Client {
     // Transfers
     /// Uploads one local file into `folder` as `remote_name`, streaming it from disk and hashing it
     /// on another thread; checks that `folder` exists first.
-    pub async fn upload_file(&self, path: &Path, folder: FolderId, remote_name: &str, ctl: &TransferCtl) -> Result<UploadOutcome> {
+    pub async fn upload_file(
+        &self,
+        path: &Path,
+        folder: FolderId,
+        remote_name: &str,
+        ctl: &TransferCtl,
+    ) -> Result<UploadOutcome> {
         todo!()
     }
     /// A one-time download URL for a file.
@@ -214,7 +229,12 @@ impl Client {
     }
     /// Downloads `url` into `part`, continuing from the part's current length with `Range` and a
     /// fresh token on each attempt, retrying drops a bounded number of times.
-    pub async fn download_file(&self, url: &FileUrl, part: &Path, ctl: &TransferCtl) -> Result<DownloadOutcome> {
+    pub async fn download_file(
+        &self,
+        url: &FileUrl,
+        part: &Path,
+        ctl: &TransferCtl,
+    ) -> Result<DownloadOutcome> {
         todo!()
     }
 

@@ -5,7 +5,9 @@ use serde::{Deserialize, Deserializer, Serialize};
 use std::fmt;
 
 /// A folder's id. The root is `0`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default,
+)]
 #[serde(transparent)]
 pub struct FolderId(pub u64);
 
@@ -152,7 +154,11 @@ pub struct RemoteFile {
     /// Whirlpool, lowercase hex, when the service gives it.
     #[serde(default, deserialize_with = "loose::opt_string")]
     pub checksum: Option<String>,
-    #[serde(default, rename = "content-type", deserialize_with = "loose::opt_string")]
+    #[serde(
+        default,
+        rename = "content-type",
+        deserialize_with = "loose::opt_string"
+    )]
     pub content_type: Option<String>,
     #[serde(default, deserialize_with = "loose::flag")]
     pub cdn: bool,
@@ -220,7 +226,9 @@ pub(crate) mod loose {
     }
 
     pub fn opt_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
-        Ok(Option::<Value>::deserialize(d)?.as_ref().and_then(value_u64))
+        Ok(Option::<Value>::deserialize(d)?
+            .as_ref()
+            .and_then(value_u64))
     }
 
     pub fn u64_or_zero<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
@@ -267,7 +275,9 @@ pub(crate) mod loose {
         T: serde::de::DeserializeOwned,
     {
         match Option::<Value>::deserialize(d)? {
-            Some(v @ Value::Array(_)) => serde_json::from_value(v).map_err(serde::de::Error::custom),
+            Some(v @ Value::Array(_)) => {
+                serde_json::from_value(v).map_err(serde::de::Error::custom)
+            }
             _ => Ok(Vec::new()),
         }
     }

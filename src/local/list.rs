@@ -33,7 +33,9 @@ pub fn list_dir(dir: &Path) -> io::Result<Vec<LocalEntry>> {
     let mut out = Vec::new();
     for item in std::fs::read_dir(dir)? {
         let Ok(item) = item else { continue };
-        let Ok(file_type) = item.file_type() else { continue };
+        let Ok(file_type) = item.file_type() else {
+            continue;
+        };
         let is_symlink = file_type.is_symlink();
         // Follow symlinks for the size and kind; a dangling link keeps its own metadata.
         let meta = match std::fs::metadata(item.path()) {
@@ -97,7 +99,8 @@ pub fn delete_paths(paths: &[PathBuf]) -> (usize, Option<io::Error>) {
             Ok(()) => removed += 1,
             Err(e) => {
                 if first_error.is_none() {
-                    first_error = Some(io::Error::new(e.kind(), format!("{}: {e}", path.display())));
+                    first_error =
+                        Some(io::Error::new(e.kind(), format!("{}: {e}", path.display())));
                 }
             }
         }
@@ -152,7 +155,11 @@ mod tests {
         assert!(rename_entry(&made, "other").is_err(), "never overwrites");
         let renamed = rename_entry(&made, "renamed").unwrap();
         assert!(renamed.join("f").exists());
-        let (n, err) = delete_paths(&[renamed.clone(), dir.path().join("other"), dir.path().join("gone")]);
+        let (n, err) = delete_paths(&[
+            renamed.clone(),
+            dir.path().join("other"),
+            dir.path().join("gone"),
+        ]);
         assert_eq!(n, 2);
         assert!(err.is_some());
         assert!(!renamed.exists());

@@ -66,7 +66,11 @@ mod tests {
 
     #[test]
     fn folders_first_then_key() {
-        let mut v = vec![entry("b", false, 1, 3), entry("Z", true, 0, 1), entry("a", false, 9, 2)];
+        let mut v = vec![
+            entry("b", false, 1, 3),
+            entry("Z", true, 0, 1),
+            entry("a", false, 9, 2),
+        ];
         sort_entries(&mut v, SortKey::Name);
         let names: Vec<_> = v.iter().map(|e| e.name.as_str()).collect();
         assert_eq!(names, ["Z", "a", "b"]);

@@ -12,13 +12,26 @@ pub struct JobId(pub u64);
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum JobKind {
     /// One local file into a remote folder, under `remote_name` (the user's name; mapped on send).
-    Upload { local: PathBuf, folder: FolderId, remote_name: String },
+    Upload {
+        local: PathBuf,
+        folder: FolderId,
+        remote_name: String,
+    },
     /// One remote file to a local path (written as `<path>.part`, renamed when verified).
-    Download { url: FileUrl, local: PathBuf, size: u64, checksum: Option<String> },
+    Download {
+        url: FileUrl,
+        local: PathBuf,
+        size: u64,
+        checksum: Option<String>,
+    },
     /// A local folder, recursively, into a new remote folder under `parent`.
     UploadDir { local: PathBuf, parent: FolderId },
     /// A remote folder, recursively, into a new local folder under `local_parent`.
-    DownloadDir { folder: FolderId, name: String, local_parent: PathBuf },
+    DownloadDir {
+        folder: FolderId,
+        name: String,
+        local_parent: PathBuf,
+    },
     /// Ask the service to fetch URLs into a folder.
     RemoteUpload { urls: Vec<String>, folder: FolderId },
 }
@@ -27,18 +40,36 @@ pub enum JobKind {
 #[derive(Debug, Clone, PartialEq)]
 pub enum JobState {
     Queued,
-    Running { done: u64, total: u64, speed: f64, eta: Option<Duration> },
-    Paused { done: u64, total: u64 },
+    Running {
+        done: u64,
+        total: u64,
+        speed: f64,
+        eta: Option<Duration>,
+    },
+    Paused {
+        done: u64,
+        total: u64,
+    },
     /// Waiting for a flood lock or a retry; `until` when known.
-    Waiting { reason: String, until: Option<Instant> },
-    Done { result: String },
-    Failed { reason: String },
+    Waiting {
+        reason: String,
+        until: Option<Instant>,
+    },
+    Done {
+        result: String,
+    },
+    Failed {
+        reason: String,
+    },
     Cancelled,
 }
 
 impl JobState {
     pub fn is_finished(&self) -> bool {
-        matches!(self, JobState::Done { .. } | JobState::Failed { .. } | JobState::Cancelled)
+        matches!(
+            self,
+            JobState::Done { .. } | JobState::Failed { .. } | JobState::Cancelled
+        )
     }
     pub fn is_active(&self) -> bool {
         matches!(self, JobState::Running { .. } | JobState::Waiting { .. })

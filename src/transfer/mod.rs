@@ -80,7 +80,11 @@ pub enum EngineEvent {
     /// A conflict waits for an answer (policy `Ask`).
     Conflict(ConflictQuestion),
     /// A job finished; `folder` is the remote folder or local directory it changed.
-    Finished { job: JobId, ok: bool, changed: Changed },
+    Finished {
+        job: JobId,
+        ok: bool,
+        changed: Changed,
+    },
 }
 
 /// What a finished job changed, so views can refresh it.
@@ -100,7 +104,10 @@ pub struct Engine {
 #[allow(unused_variables)]
 impl Engine {
     /// Starts the engine, reloading the journal from `state_dir` (running jobs come back queued).
-    pub fn start(client: Client, options: EngineOptions) -> anyhow::Result<(Engine, mpsc::UnboundedReceiver<EngineEvent>)> {
+    pub fn start(
+        client: Client,
+        options: EngineOptions,
+    ) -> anyhow::Result<(Engine, mpsc::UnboundedReceiver<EngineEvent>)> {
         todo!()
     }
     /// Adds jobs at the end of the queue.

@@ -314,8 +314,22 @@ impl App {
             return Vec::new();
         }
         if let Some(dialog) = &mut self.dialog {
-            let page = self.height.saturating_sub(6) as usize;
+            // The body of a scrolling dialog: the screen less its margins, borders and footer.
+            let page = self.height.saturating_sub(5).max(1) as usize;
             let outcome = dialog.handle_key(&key, page);
+            match dialog {
+                Dialog::Help { scroll } => {
+                    *scroll = (*scroll).min(
+                        super::draw::help_lines(&self.keymap)
+                            .len()
+                            .saturating_sub(page),
+                    )
+                }
+                Dialog::Links { scroll, links } => {
+                    *scroll = (*scroll).min((links.len() * 2).saturating_sub(page))
+                }
+                _ => {}
+            }
             return self.on_dialog_outcome(outcome);
         }
         if let Some(effects) = self.on_filter_key(&key) {
