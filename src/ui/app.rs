@@ -500,6 +500,7 @@ impl App {
                     let left = c.running + c.waiting + c.queued + c.paused;
                     self.open_dialog(Dialog::Confirm(Confirm {
                         title: "Quit?".into(),
+                        names: Vec::new(),
                         lines: vec![
                             format!(
                                 "{left} transfer{} not finished.",

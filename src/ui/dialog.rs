@@ -32,6 +32,9 @@ pub enum Dialog {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Confirm {
     pub title: String,
+    /// Names of what the action touches (cut, never wrapped; the first to go on a short screen).
+    pub names: Vec<String>,
+    /// Sentences (wrapped to the dialog's width).
     pub lines: Vec<String>,
     pub ok: String,
     pub cancel: String,

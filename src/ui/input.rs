@@ -55,7 +55,7 @@ impl TextInput {
     fn prev_boundary(&self) -> usize {
         self.text[..self.cursor]
             .grapheme_indices(true)
-            .last()
+            .next_back()
             .map(|(i, _)| i)
             .unwrap_or(0)
     }

@@ -74,7 +74,14 @@ impl App {
                     .local
                     .selection()
                     .iter()
-                    .map(|e| (e.name.clone(), self.local.path_of(e), e.size))
+                    .map(|e| {
+                        let name = if e.is_dir {
+                            format!("{}/", e.name)
+                        } else {
+                            e.name.clone()
+                        };
+                        (name, self.local.path_of(e), e.size)
+                    })
                     .collect();
                 if !picked.is_empty() {
                     let names: Vec<String> = picked.iter().map(|p| p.0.clone()).collect();
@@ -257,6 +264,7 @@ impl App {
         }
         self.open_dialog(Dialog::Confirm(Confirm {
             title: format!("Upload {n} item{} ({})", plural(n), Bytes(bytes)),
+            names: Vec::new(),
             lines,
             ok: "Upload".into(),
             cancel: "Cancel".into(),
@@ -300,6 +308,7 @@ impl App {
         let n = picked.len();
         self.open_dialog(Dialog::Confirm(Confirm {
             title: format!("Download {n} item{} ({})", plural(n), Bytes(bytes)),
+            names: Vec::new(),
             lines: vec![
                 format!("from 1fichier {}", for_terminal(&self.remote.path(from))),
                 format!("to   {}", for_terminal(&self.show_path(&dir))),
@@ -315,16 +324,18 @@ impl App {
     /// A confirmation that names what goes and says it cannot be undone.
     fn ask_delete(&mut self, names: &[String], bytes: u64, place: &str, effects: Vec<Effect>) {
         let n = names.len();
-        let mut lines: Vec<String> = names
+        let mut shown: Vec<String> = names
             .iter()
             .take(NAMES_SHOWN)
-            .map(|s| format!("  {}", for_terminal(s)))
+            .map(|s| for_terminal(s).into_owned())
             .collect();
         if n > NAMES_SHOWN {
-            lines.push(format!("  and {} more", n - NAMES_SHOWN));
+            shown.push(format!("and {} more", n - NAMES_SHOWN));
         }
-        lines.push(format!("in {}", for_terminal(place)));
-        lines.push("This cannot be undone.".into());
+        let lines = vec![
+            format!("in {}", for_terminal(place)),
+            "This cannot be undone.".into(),
+        ];
         let size = if bytes > 0 {
             format!(" ({})", Bytes(bytes))
         } else {
@@ -332,6 +343,7 @@ impl App {
         };
         self.open_dialog(Dialog::Confirm(Confirm {
             title: format!("Delete {n} item{}{size}?", plural(n)),
+            names: shown,
             lines,
             ok: "Delete".into(),
             cancel: "Cancel".into(),

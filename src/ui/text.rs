@@ -71,6 +71,32 @@ pub fn fit_right(s: &str, w: usize) -> String {
     out
 }
 
+/// `s` broken into lines of at most `max` columns, at spaces where it can; a word longer than a
+/// line is cut with `…`.
+pub fn wrap(s: &str, max: usize) -> Vec<String> {
+    let max = max.max(1);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in s.split(' ') {
+        let word = if word.width() > max {
+            cut(word, max)
+        } else {
+            word.to_string()
+        };
+        let extra = if line.is_empty() { 0 } else { 1 };
+        if !line.is_empty() && line.width() + extra + word.width() > max {
+            lines.push(std::mem::take(&mut line));
+        } else if extra == 1 {
+            line.push(' ');
+        }
+        line.push_str(&word);
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
 /// `YYYY-MM-DD` of a file time, in UTC (servers mostly run on UTC, and the crate carries no zone
 /// database).
 pub fn ymd(t: SystemTime) -> String {
@@ -168,6 +194,9 @@ mod tests {
         assert_eq!(fit_right("12 B", 6), "  12 B");
         assert_eq!(cut_left("/a/very/long/path", 8), "…ng/path");
         assert_eq!(cut("x", 0), "");
+        assert_eq!(wrap("the queue is saved", 9), ["the queue", "is saved"]);
+        assert_eq!(wrap("abcdefghijk x", 5), ["abcd…", "x"]);
+        assert_eq!(wrap("", 5), [""]);
     }
 
     #[test]

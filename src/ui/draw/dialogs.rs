@@ -5,7 +5,7 @@ use crate::sanitize::for_terminal;
 use crate::transfer::ConflictQuestion;
 use crate::ui::app::App;
 use crate::ui::dialog::{Confirm, ConflictDialog, Dialog, InputDialog};
-use crate::ui::text::{cut, cut_left, fit, service_day, width};
+use crate::ui::text::{cut, cut_left, fit, service_day, width, wrap};
 use crate::ui::theme::Theme;
 use crate::units::Bytes;
 use ratatui::Frame;
@@ -24,7 +24,7 @@ pub(super) fn draw(app: &App, dialog: &Dialog, frame: &mut Frame, screen: Rect) 
             let text = for_terminal(text);
             let w = (width(&text) + 4).clamp(30, 70) as u16;
             let inner_w = w.saturating_sub(4).max(1) as usize;
-            let lines_needed = width(&text).div_ceil(inner_w) as u16 + 3;
+            let lines_needed = wrap(&text, inner_w).len() as u16 + 2;
             let style = if *error {
                 theme.error
             } else {
@@ -63,15 +63,32 @@ pub(super) fn draw(app: &App, dialog: &Dialog, frame: &mut Frame, screen: Rect) 
             );
         }
         Dialog::Help { scroll } => {
-            let lines = help_lines(&app.keymap)
+            let help = help_lines(&app.keymap);
+            // The keys column is as wide as the widest keys, within reason.
+            let keys_w = help
+                .iter()
+                .map(|l| match l {
+                    HelpLine::Key { keys, .. } => width(keys),
+                    _ => 0,
+                })
+                .max()
+                .unwrap_or(10)
+                .min((screen.width as usize / 3).max(8));
+            let lines = help
                 .into_iter()
                 .map(|l| match l {
                     HelpLine::Title(t) => Line::from(Span::styled(t, theme.header)),
                     HelpLine::Blank => Line::from(""),
-                    HelpLine::Key { keys, desc } => Line::from(vec![
-                        Span::styled(format!("  {}", fit(&keys, 24)), theme.key),
-                        Span::raw(format!(" {desc}")),
-                    ]),
+                    HelpLine::Key { keys, desc, name } => {
+                        let mut spans = vec![
+                            Span::styled(format!(" {} ", fit(&keys, keys_w)), theme.key),
+                            Span::raw(desc),
+                        ];
+                        if let Some(n) = name {
+                            spans.push(Span::styled(format!("  [{n}]"), theme.dim));
+                        }
+                        Line::from(spans)
+                    }
                 })
                 .collect();
             scrolling(
@@ -98,6 +115,16 @@ fn boxed(frame: &mut Frame, screen: Rect, w: u16, h: u16, title: &str, border: S
         h,
     );
     frame.render_widget(Clear, area);
+    // A wide character just left of the box would overlap its border: blank it.
+    if area.x > 0 {
+        let buf = frame.buffer_mut();
+        for y in area.y..area.bottom() {
+            let cell = &mut buf[(area.x - 1, y)];
+            if width(cell.symbol()) > 1 {
+                cell.set_symbol(" ");
+            }
+        }
+    }
     let title = cut(&for_terminal(title), (w as usize).saturating_sub(4));
     let block = Block::default()
         .borders(Borders::ALL)
@@ -140,14 +167,34 @@ fn buttons(labels: &[(&str, bool)], theme: &Theme, w: usize) -> Line<'static> {
 
 fn confirm(c: &Confirm, theme: &Theme, frame: &mut Frame, screen: Rect) {
     let content_w = c
-        .lines
+        .names
         .iter()
-        .map(|l| width(l))
+        .map(|n| width(n) + 2)
+        .chain(c.lines.iter().map(|l| width(l)))
         .chain([width(&c.title) + 2, 30])
         .max()
         .unwrap_or(30);
-    let w = (content_w + 4).min(76) as u16;
-    let h = c.lines.len() as u16 + 4;
+    let w = (content_w + 4).min(76).min(screen.width as usize) as u16;
+    let iw = (w as usize).saturating_sub(4).max(1);
+    let mut text: Vec<Line> = Vec::new();
+    for l in &c.lines {
+        let style = if c.danger && l.contains("cannot be undone") {
+            theme.error
+        } else {
+            Style::default()
+        };
+        text.extend(
+            wrap(l, iw)
+                .into_iter()
+                .map(|s| Line::from(Span::styled(s, style))),
+        );
+    }
+    let mut names: Vec<Line> = c
+        .names
+        .iter()
+        .map(|n| Line::from(format!("  {}", cut(n, iw.saturating_sub(2)))))
+        .collect();
+    let h = (names.len() + text.len() + 4) as u16;
     let border = if c.danger {
         theme.error
     } else {
@@ -155,31 +202,27 @@ fn confirm(c: &Confirm, theme: &Theme, frame: &mut Frame, screen: Rect) {
     };
     let inner = pad(boxed(frame, screen, w, h, &c.title, border));
     let iw = inner.width as usize;
-    let mut lines: Vec<Line> = c
-        .lines
-        .iter()
-        .map(|l| {
-            let style = if c.danger && l.contains("cannot be undone") {
-                theme.error
-            } else {
-                Style::default()
-            };
-            Line::from(Span::styled(cut(l, iw), style))
-        })
-        .collect();
-    lines.push(Line::from(""));
-    lines.push(buttons(
-        &[(&c.ok, c.focus_ok), (&c.cancel, !c.focus_ok)],
-        theme,
-        iw,
-    ));
-    // On a short screen the buttons matter most: keep them, drop lines from the middle.
+    // On a short screen the buttons and the sentences matter most: names go first, then the gap.
     let room = inner.height as usize;
-    if lines.len() > room && room >= 2 {
-        let tail = lines.split_off(lines.len() - 2);
-        lines.truncate(room - 2);
-        lines.extend(tail);
+    let mut gap = true;
+    while names.len() + text.len() + 1 + usize::from(gap) > room && (gap || !names.is_empty()) {
+        if gap {
+            gap = false;
+        } else {
+            names.pop();
+            if let Some(last) = names.last_mut() {
+                *last = Line::from("  …");
+            }
+        }
     }
+    let mut lines = names;
+    lines.extend(text);
+    if gap {
+        lines.push(Line::from(""));
+    }
+    let button = buttons(&[(&c.ok, c.focus_ok), (&c.cancel, !c.focus_ok)], theme, iw);
+    lines.truncate(room.saturating_sub(1));
+    lines.push(button);
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
@@ -231,24 +274,30 @@ fn conflict(c: &ConflictDialog, theme: &Theme, frame: &mut Frame, screen: Rect) 
         ..
     } = &c.question;
     let title = format!("Already there: {}", for_terminal(name));
-    let inner = pad(boxed(frame, screen, 56, 7, &title, theme.warn));
+    let h = if screen.width >= 52 { 7 } else { 8 };
+    let inner = pad(boxed(frame, screen, 56, h, &title, theme.warn));
     let iw = inner.width as usize;
     let check = if c.for_all { "[x]" } else { "[ ]" };
-    let lines = vec![
+    let choices = vec![
+        Span::styled("[S]", theme.key),
+        Span::raw("kip  "),
+        Span::styled("[R]", theme.key),
+        Span::raw("ename  "),
+        Span::styled("[O]", theme.key),
+        Span::raw("verwrite  "),
+    ];
+    let all = vec![Span::styled(check, theme.key), Span::raw(" for [a]ll")];
+    let mut lines = vec![
         Line::from(cut(&side("there:", existing), iw)),
         Line::from(cut(&side("new:  ", incoming), iw)),
         Line::from(""),
-        Line::from(vec![
-            Span::styled("[S]", theme.key),
-            Span::raw("kip  "),
-            Span::styled("[R]", theme.key),
-            Span::raw("ename  "),
-            Span::styled("[O]", theme.key),
-            Span::raw("verwrite  "),
-            Span::styled(check, theme.key),
-            Span::raw(" for [a]ll"),
-        ]),
     ];
+    if iw >= 44 {
+        lines.push(Line::from([choices, all].concat()));
+    } else {
+        lines.push(Line::from(choices));
+        lines.push(Line::from(all));
+    }
     frame.render_widget(Paragraph::new(lines), inner);
 }
 

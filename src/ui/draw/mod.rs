@@ -97,7 +97,13 @@ impl Columns {
     fn new(width: usize) -> Columns {
         let size = if width >= 24 { 9 } else { 0 };
         let date = if width >= 44 { 10 } else { 0 };
-        let used = 1 + size + usize::from(size > 0) + date + if date > 0 { 2 } else { 0 };
+        // The mark column, gaps, and one column of air before the right border.
+        let used = 1
+            + size
+            + usize::from(size > 0)
+            + date
+            + if date > 0 { 2 } else { 0 }
+            + usize::from(size > 0);
         Columns {
             name: width.saturating_sub(used),
             size,

@@ -86,10 +86,6 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
         }
         right.push(Span::styled(help, theme.key));
     } else {
-        match &app.account.info {
-            Some(info) => left.extend(account_spans(info, theme)),
-            None => left.push(Span::raw(" account: loading...")),
-        }
         if let Some(m) = message {
             right.push(Span::styled(
                 format!(" {} ", for_terminal(&m.text)),
@@ -105,7 +101,7 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
             }
             if c.running + c.waiting > 0 {
                 right.push(Span::raw(format!(
-                    " {} {}  {} ",
+                    " {} {} · {} ",
                     arrows(app),
                     c.running + c.waiting,
                     Rate(speed)
@@ -113,6 +109,15 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
             }
         }
         right.push(Span::styled(help, theme.key));
+        // The right part wins; the account fits in what remains, dropping its least useful parts.
+        let right_w: usize = right.iter().map(|s| width(&s.content)).sum();
+        match &app.account.info {
+            Some(info) => left.extend(fit_parts(
+                account_parts(info, theme),
+                w.saturating_sub(right_w),
+            )),
+            None => left.push(Span::raw(" account: loading...")),
+        }
     }
 
     // The right part wins: the left is cut to what remains.
@@ -164,10 +169,12 @@ fn warning(info: &AccountInfo) -> Option<&'static str> {
     }
 }
 
-fn account_spans(info: &AccountInfo, theme: &crate::ui::theme::Theme) -> Vec<Span<'static>> {
+/// The account's parts in screen order, each with how much it matters: when the bar is too
+/// narrow the least important go first (gauge, then email and hot storage, then the offer).
+fn account_parts(info: &AccountInfo, theme: &crate::ui::theme::Theme) -> Vec<(u8, Span<'static>)> {
     let mut out = Vec::new();
     if let Some(email) = &info.email {
-        out.push(Span::raw(format!(" {} ", for_terminal(email))));
+        out.push((2, Span::raw(format!(" {} ", for_terminal(email)))));
     }
     if let Some(offer) = &info.offer {
         let mut s = format!(" {}", for_terminal(&offer.to_string()));
@@ -175,23 +182,46 @@ fn account_spans(info: &AccountInfo, theme: &crate::ui::theme::Theme) -> Vec<Spa
             s.push_str(&format!(" to {}", for_terminal(service_day(end))));
         }
         s.push(' ');
-        out.push(Span::raw(s));
+        out.push((3, Span::raw(s)));
     }
     match info.usage() {
         (Some(used), Some(total)) if total > 0 => {
             let ratio = used as f64 / total as f64;
-            out.push(Span::raw(format!(" {} of {} ", Bytes(used), Bytes(total))));
-            out.push(Span::styled(gauge(ratio, 12), theme.gauge));
-            out.push(Span::raw(format!(" {}% ", (ratio * 100.0).floor() as u64)));
+            out.push((
+                4,
+                Span::raw(format!(" {} of {} ", Bytes(used), Bytes(total))),
+            ));
+            out.push((1, Span::styled(gauge(ratio, 12), theme.gauge)));
+            out.push((
+                4,
+                Span::raw(format!(" {}% ", (ratio * 100.0).floor() as u64)),
+            ));
         }
-        (Some(used), _) => out.push(Span::raw(format!(" {} used ", Bytes(used)))),
+        (Some(used), _) => out.push((4, Span::raw(format!(" {} used ", Bytes(used))))),
         _ => {}
     }
     if let Some(hot) = info.hot_storage.filter(|h| *h > 0) {
-        out.push(Span::raw(format!(" hot {} ", Bytes(hot))));
+        out.push((2, Span::raw(format!(" hot {} ", Bytes(hot)))));
     }
     if let Some(w) = warning(info) {
-        out.push(Span::styled(format!(" {w} "), theme.error));
+        out.push((5, Span::styled(format!(" {w} "), theme.error)));
     }
     out
+}
+
+/// Drops the least important parts until the rest fits in `room` columns.
+fn fit_parts(mut parts: Vec<(u8, Span<'static>)>, room: usize) -> Vec<Span<'static>> {
+    let total = |p: &[(u8, Span)]| p.iter().map(|(_, s)| width(&s.content)).sum::<usize>();
+    while total(&parts) > room {
+        let Some(least) = parts.iter().map(|(p, _)| *p).min() else {
+            break;
+        };
+        if parts.len() == 1 {
+            break;
+        }
+        if let Some(i) = parts.iter().rposition(|(p, _)| *p == least) {
+            parts.remove(i);
+        }
+    }
+    parts.into_iter().map(|(_, s)| s).collect()
 }

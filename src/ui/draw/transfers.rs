@@ -115,24 +115,56 @@ fn job_line(job: &JobView, width: usize, now: Instant, theme: &Theme) -> Line<'s
             let left = eta
                 .map(|e| format!("{} left", clock(e)))
                 .unwrap_or_default();
-            let parts: [(String, Style); 5] = [
-                (gauge(ratio, 20), theme.gauge),
-                (pct, Style::default()),
-                (fit_right(&bytes, 19), Style::default()),
-                (fit_right(&Rate(*speed).to_string(), 10), Style::default()),
-                (left, theme.dim),
+            // In screen order, with how much each matters when the row is narrow.
+            let parts: [(u8, String, Style); 5] = [
+                (2, gauge(ratio, 20), theme.gauge),
+                (5, pct, Style::default()),
+                (1, fit_right(&bytes, 19), Style::default()),
+                (
+                    4,
+                    fit_right(&Rate(*speed).to_string(), 10),
+                    Style::default(),
+                ),
+                (3, left, theme.dim),
             ];
-            let mut used = 0;
-            for (i, (text, style)) in parts.into_iter().enumerate() {
-                let w = crate::ui::text::width(&text) + if i > 0 { 2 } else { 0 };
-                if used + w > rest {
+            let mut keep = [true; 5];
+            fn row_w(parts: &[(u8, String, Style); 5], keep: &[bool; 5]) -> usize {
+                parts
+                    .iter()
+                    .zip(keep)
+                    .filter(|(_, k)| **k)
+                    .map(|(p, _)| crate::ui::text::width(&p.1) + 2)
+                    .sum()
+            }
+            for prio in 1..=5 {
+                if row_w(&parts, &keep) <= rest + 2 {
                     break;
                 }
-                if i > 0 {
+                for (i, p) in parts.iter().enumerate() {
+                    if p.0 == prio {
+                        keep[i] = false;
+                    }
+                }
+            }
+            // Whatever room is left widens a dropped gauge back in, narrower.
+            let mut parts = parts;
+            if !keep[0] {
+                let spare = (rest + 2).saturating_sub(row_w(&parts, &keep) + 2);
+                if spare >= 8 {
+                    parts[0].1 = gauge(ratio, spare.min(20));
+                    keep[0] = true;
+                }
+            }
+            let mut first = true;
+            for ((_, text, style), k) in parts.into_iter().zip(keep) {
+                if !k || text.is_empty() {
+                    continue;
+                }
+                if !first {
                     spans.push(Span::raw("  "));
                 }
+                first = false;
                 spans.push(Span::styled(text, style));
-                used += w;
             }
         }
         JobState::Paused { done, total } => {
