@@ -340,7 +340,7 @@ fn delete_names_what_goes_and_defaults_to_cancel() {
     };
     assert!(c.danger && !c.focus_ok);
     assert!(
-        c.lines.iter().any(|l| l.contains("a.txt")) && c.lines.iter().any(|l| l.contains("b.txt"))
+        c.names.iter().any(|l| l.contains("a.txt")) && c.names.iter().any(|l| l.contains("b.txt"))
     );
     assert!(c.lines.iter().any(|l| l.contains("cannot be undone")));
     let effects = keys(&mut app, vec![key(KeyCode::Enter)]);
