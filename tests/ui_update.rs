@@ -754,3 +754,47 @@ fn idle_means_no_wakeups_but_countdowns_tick() {
     app.update(Action::Engine(EngineEvent::Jobs(Arc::new(jobs))));
     assert_eq!(app.next_wakeup(), Some(app.now + Duration::from_secs(1)));
 }
+
+#[test]
+fn a_hundred_thousand_entries_stay_workable() {
+    let mut app = App::new(AppOptions {
+        start_dir: PathBuf::from("/big"),
+        ..AppOptions::default()
+    });
+    app.update(Action::Resize {
+        width: 120,
+        height: 40,
+    });
+    let effects = app.start();
+    let Some(Effect::ListLocal { ticket, dir }) = effects
+        .into_iter()
+        .find(|e| matches!(e, Effect::ListLocal { .. }))
+    else {
+        panic!()
+    };
+    let entries: Vec<LocalEntry> = (0..100_000)
+        .map(|i| entry(&format!("file-{i:06}.dat"), i % 1000 == 0, i))
+        .collect();
+    app.update(Action::Local(LocalMsg::Listed {
+        ticket,
+        dir,
+        result: Ok(entries),
+    }));
+    assert_eq!(app.local.len(), 100_001);
+    keys(&mut app, vec![ch('G')]);
+    assert_eq!(app.local.list.cursor, 100_000);
+    assert!(
+        app.local.list.offset > 99_000,
+        "the window follows the cursor"
+    );
+    keys(&mut app, vec![ch('*')]);
+    assert_eq!(app.local.marked().0, 100_000);
+    keys(
+        &mut app,
+        vec![ch('/'), ch('0'), ch('9'), ch('9'), ch('9'), ch('9')],
+    );
+    // "09999": file-009999, file-019999, ... file-089999 and file-099990 to file-099999.
+    assert_eq!(app.local.len(), 1 + 9 + 10);
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
+    terminal.draw(|f| fichier_tui::ui::draw(&app, f)).unwrap();
+}

@@ -149,7 +149,7 @@ const DEFS: &[Def] = &[
         "quit",
         Cmd::Global(GlobalCmd::Quit),
         "quit (the queue is saved)",
-        &["q", "F10"],
+        &["q", "F10", "ctrl-c"],
     ),
     def(
         C::Global,

@@ -70,6 +70,8 @@ pub async fn run(ctx: UiContext) -> anyhow::Result<()> {
 
     let mut events = EventStream::new();
     let mut pace = client.pace_status();
+    let pace_now = pace.borrow_and_update().clone();
+    app.update(Action::Pace(pace_now));
     let mut pace_open = true;
     let mut engine_open = true;
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
@@ -265,6 +267,7 @@ impl Executor {
     }
 }
 
+/// Runs one local file operation (blocking: called inside `spawn_blocking`).
 fn local_op(op: LocalOp) -> OpDone {
     match op {
         LocalOp::Mkdir { dir, name } => {
@@ -402,5 +405,44 @@ async fn remote_op(client: &Client, op: RemoteOp) -> OpDone {
     OpDone {
         result: result.map_err(|e| e.to_string()),
         refresh,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_operations_report_and_refresh_their_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().to_path_buf();
+        let done = local_op(LocalOp::Mkdir {
+            dir: d.clone(),
+            name: "new".into(),
+        });
+        assert!(done.result.is_ok());
+        assert_eq!(done.refresh, [Refresh::Local(d.clone())]);
+        let done = local_op(LocalOp::Rename {
+            path: d.join("new"),
+            new_name: "old".into(),
+        });
+        assert!(done.result.is_ok() && d.join("old").is_dir());
+        let done = local_op(LocalOp::Mkdir {
+            dir: d.clone(),
+            name: "../x".into(),
+        });
+        assert!(done.result.is_err());
+        let done = local_op(LocalOp::Delete {
+            paths: vec![d.join("old"), d.join("nope")],
+            dir: d.clone(),
+        });
+        assert!(
+            done.result
+                .as_ref()
+                .is_err_and(|e| e.starts_with("deleted 1 of 2")),
+            "{:?}",
+            done.result
+        );
+        assert!(!d.join("old").exists());
     }
 }
