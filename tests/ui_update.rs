@@ -798,3 +798,15 @@ fn a_hundred_thousand_entries_stay_workable() {
     let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
     terminal.draw(|f| fichier_tui::ui::draw(&app, f)).unwrap();
 }
+
+#[test]
+fn keys_the_filter_does_not_take_keep_their_meaning() {
+    let mut app = app();
+    keys(&mut app, vec![ch('/'), ch('a'), key(KeyCode::Tab)]);
+    assert_eq!(
+        app.focus,
+        Focus::Remote,
+        "Tab still switches panes while a filter is typed"
+    );
+    assert!(app.local.filter.is_some());
+}

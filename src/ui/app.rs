@@ -401,9 +401,11 @@ impl App {
                 return Some(self.run(Cmd::Nav(nav)));
             }
             _ => {
-                if filter.input.handle_key(key) {
-                    self.refilter();
+                // Keys the text field does not take (Tab, F5, ctrl-c...) keep their meaning.
+                if !filter.input.handle_key(key) {
+                    return None;
                 }
+                self.refilter();
             }
         }
         Some(Vec::new())

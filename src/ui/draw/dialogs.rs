@@ -228,7 +228,7 @@ fn confirm(c: &Confirm, theme: &Theme, frame: &mut Frame, screen: Rect) {
 
 fn input(d: &InputDialog, theme: &Theme, frame: &mut Frame, screen: Rect) {
     let w = (width(&d.label) + 6).clamp(50, 76) as u16;
-    let inner = pad(boxed(frame, screen, w, 6, &d.title, theme.border_active));
+    let inner = pad(boxed(frame, screen, w, 5, &d.title, theme.border_active));
     if inner.height == 0 || inner.width < 3 {
         return;
     }
@@ -274,7 +274,7 @@ fn conflict(c: &ConflictDialog, theme: &Theme, frame: &mut Frame, screen: Rect) 
         ..
     } = &c.question;
     let title = format!("Already there: {}", for_terminal(name));
-    let h = if screen.width >= 52 { 7 } else { 8 };
+    let h = if screen.width >= 52 { 6 } else { 7 };
     let inner = pad(boxed(frame, screen, 56, h, &title, theme.warn));
     let iw = inner.width as usize;
     let check = if c.for_all { "[x]" } else { "[ ]" };

@@ -105,6 +105,15 @@ fn job_line(job: &JobView, width: usize, now: Instant, theme: &Theme) -> Line<'s
             speed,
             eta,
         } => {
+            if *total == 0 {
+                // A remote upload (or a job that does not know its size yet): no gauge to draw.
+                let mut text = "running".to_string();
+                if *done > 0 {
+                    text.push_str(&format!(", {} at {}", Bytes(*done), Rate(*speed)));
+                }
+                spans.push(Span::raw(cut(&text, rest)));
+                return Line::from(spans);
+            }
             let ratio = if *total > 0 {
                 *done as f64 / *total as f64
             } else {
@@ -168,18 +177,13 @@ fn job_line(job: &JobView, width: usize, now: Instant, theme: &Theme) -> Line<'s
             }
         }
         JobState::Paused { done, total } => {
-            let pct = if *total > 0 {
-                (*done as f64 / *total as f64 * 100.0).floor() as u64
+            let text = if *total > 0 {
+                let pct = (*done as f64 / *total as f64 * 100.0).floor() as u64;
+                format!("paused at {pct}%, {} / {}", Bytes(*done), Bytes(*total))
             } else {
-                0
+                "paused".to_string()
             };
-            spans.push(Span::styled(
-                cut(
-                    &format!("paused at {pct}%, {} / {}", Bytes(*done), Bytes(*total)),
-                    rest,
-                ),
-                theme.warn,
-            ));
+            spans.push(Span::styled(cut(&text, rest), theme.warn));
         }
         JobState::Waiting { reason, until } => {
             let mut text = format!("waiting: {}", for_terminal(reason));
