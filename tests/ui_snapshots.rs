@@ -517,3 +517,26 @@ fn mono_theme_uses_no_colour() {
         assert_eq!(cell.bg, ratatui::style::Color::Reset);
     }
 }
+
+#[test]
+fn the_cursor_row_is_highlighted_across_the_pane() {
+    use ratatui::style::Modifier;
+    let home = fixture();
+    let mut app = main_app(home.path(), 80, 24);
+    app.theme = fichier_tui::ui::theme::Theme::mono();
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    terminal.draw(|f| draw(&app, f)).unwrap();
+    let buf = terminal.backend().buffer();
+    // Local cursor on db-2026-11-26 (row 6): reversed from the mark column to the last column.
+    for x in 1..39 {
+        assert!(
+            buf[(x, 6)].modifier.contains(Modifier::REVERSED),
+            "column {x}"
+        );
+    }
+    assert!(!buf[(1, 5)].modifier.contains(Modifier::REVERSED));
+    // The remote pane's cursor is there too, but dim (underlined in mono), not reversed.
+    let remote_row = (2..22).find(|y| buf[(45, *y)].modifier.contains(Modifier::UNDERLINED));
+    assert!(remote_row.is_some(), "the other pane's cursor shows");
+    assert!(!(2..22).any(|y| buf[(45, y)].modifier.contains(Modifier::REVERSED)));
+}

@@ -141,6 +141,10 @@ impl Columns {
         if self.date > 0 {
             spans.push(Span::raw(format!("  {}", fit(date, self.date))));
         }
+        if self.size > 0 {
+            // The column of air before the border, so a highlighted row spans the whole pane.
+            spans.push(Span::raw(" "));
+        }
         Line::from(spans).style(style)
     }
 }

@@ -71,7 +71,11 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
             } else {
                 Style::default()
             };
-            job_line(job, inner.width as usize, app.now, theme).style(style)
+            let mut line = job_line(job, inner.width as usize, app.now, theme);
+            // Fill the row so the cursor's highlight spans the panel.
+            let fill = (inner.width as usize).saturating_sub(line.width());
+            line.spans.push(Span::raw(" ".repeat(fill)));
+            line.style(style)
         })
         .collect();
     if lines.is_empty() {
