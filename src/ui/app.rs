@@ -544,6 +544,7 @@ impl App {
                     if !self.transfers.visible() {
                         self.transfers.shown = Some(true);
                     }
+                    self.stop_typing();
                     self.focus = Focus::Transfers;
                     self.rescroll();
                 }
@@ -553,12 +554,36 @@ impl App {
     }
 
     pub(super) fn focus_side(&mut self, side: Side) {
+        self.stop_typing();
         self.side = side;
         self.focus = match side {
             Side::Local => Focus::Local,
             Side::Remote => Focus::Remote,
         };
         self.rescroll();
+    }
+
+    /// Leaving a pane ends the typing of its filter: the filter stays (an empty one goes), and
+    /// keys mean commands again when the user comes back.
+    fn stop_typing(&mut self) {
+        let (hl, hr) = (
+            self.pane_height(Side::Local),
+            self.pane_height(Side::Remote),
+        );
+        if let Some(f) = &mut self.local.filter {
+            f.typing = false;
+            if f.input.text().is_empty() {
+                self.local.filter = None;
+                self.local.refilter(hl);
+            }
+        }
+        if let Some(f) = &mut self.remote.filter {
+            f.typing = false;
+            if f.input.text().is_empty() {
+                self.remote.filter = None;
+                self.remote.refilter(hr);
+            }
+        }
     }
 
     fn transfer_cmd(&mut self, t: TransferCmd) -> Vec<Effect> {

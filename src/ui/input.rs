@@ -87,7 +87,8 @@ impl TextInput {
                 self.text.replace_range(start..self.cursor, "");
                 self.cursor = start;
             }
-            KeyCode::Char(c) if !ctrl => {
+            // Alt+key is a command elsewhere (and a lone Esc read with the next key), not text.
+            KeyCode::Char(c) if !ctrl && !key.modifiers.contains(KeyModifiers::ALT) => {
                 let mut buf = [0u8; 4];
                 self.insert_str(c.encode_utf8(&mut buf));
             }

@@ -75,7 +75,9 @@ pub async fn run(ctx: UiContext) -> anyhow::Result<()> {
     let mut pace_open = true;
     let mut engine_open = true;
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    let mut last_draw: Option<Instant> = None;
+    render(&mut tui, &app)?;
+    app.dirty = false;
+    let mut last_draw: Option<Instant> = Some(Instant::now());
     let mut draw_due: Option<Instant> = None;
 
     loop {
@@ -126,7 +128,7 @@ pub async fn run(ctx: UiContext) -> anyhow::Result<()> {
             if too_soon && !typed {
                 draw_due = last_draw.map(|t| t + FRAME_GAP);
             } else {
-                tui.terminal.draw(|f| draw(&app, f))?;
+                render(&mut tui, &app)?;
                 app.dirty = false;
                 draw_due = None;
                 last_draw = Some(now);
@@ -135,6 +137,16 @@ pub async fn run(ctx: UiContext) -> anyhow::Result<()> {
     }
     drop(tui);
     Ok(())
+}
+
+/// One frame, inside a synchronized update so a slow link never shows half of it (terminals
+/// that do not know the escape ignore it).
+fn render(tui: &mut Tui, app: &App) -> std::io::Result<()> {
+    use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
+    crossterm::queue!(tui.terminal.backend_mut(), BeginSynchronizedUpdate)?;
+    let drawn = tui.terminal.draw(|f| draw(app, f)).map(|_| ());
+    crossterm::execute!(tui.terminal.backend_mut(), EndSynchronizedUpdate)?;
+    drawn
 }
 
 async fn sleep_until(at: Option<Instant>) {

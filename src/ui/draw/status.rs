@@ -57,6 +57,9 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
             if let Some(p) = &pace {
                 parts.push((p.clone(), theme.warn));
             }
+            if app.account.info.is_none() && parts.is_empty() {
+                parts.push(("account: loading...".to_string(), theme.status));
+            }
             if let Some(info) = &app.account.info {
                 if let (Some(used), Some(total)) = info.usage()
                     && total > 0
