@@ -5,15 +5,18 @@
 
 pub mod action;
 pub mod app;
+mod commands;
 pub mod dialog;
 pub mod draw;
 pub mod effect;
+mod events;
 pub mod input;
 pub mod keymap;
 pub mod layout;
 pub mod list;
 pub mod local_pane;
 mod ops;
+mod remote_ops;
 pub mod remote_tree;
 mod runtime;
 pub mod terminal;
