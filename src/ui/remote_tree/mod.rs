@@ -241,13 +241,16 @@ impl RemotePane {
         })
     }
 
-    /// Lists a folder again if the tree shows it (or has shown it); unknown folders wait until
-    /// their parent is opened.
+    /// Something changed in `folder`: an open folder is listed again now; a closed one is only
+    /// marked stale and listed when it is opened (API calls are paced; spend them on what shows).
+    /// Unknown folders wait until their parent is opened.
     pub fn refresh(&mut self, folder: FolderId) -> Option<Effect> {
-        let node = self.nodes.get(&folder)?;
-        (node.listed || node.is_loading())
-            .then(|| self.request(folder))
-            .flatten()
+        let node = self.nodes.get_mut(&folder)?;
+        if node.expanded {
+            return self.request(folder);
+        }
+        node.load = Load::NotLoaded;
+        None
     }
 
     /// Takes a listing if it answers the latest request for that folder; returns an error to show.

@@ -186,3 +186,51 @@ fn filter_keeps_ancestors_of_matches() {
     assert_eq!(labels(&p), ["v /", "  notes.md"]);
     assert_eq!(p.list.cursor, 1);
 }
+
+#[test]
+fn refresh_lists_open_folders_now_and_closed_ones_when_opened() {
+    let mut p = loaded_root();
+    assert!(matches!(
+        p.refresh(FolderId::ROOT),
+        Some(Effect::ListRemote { .. })
+    ));
+    let t = ticket(
+        p.refresh(FolderId::ROOT)
+            .or_else(|| p.request(FolderId::ROOT)),
+    );
+    p.on_listed(
+        FolderId::ROOT,
+        t,
+        Ok(listing(0, &[(1, "Backups")], vec![])),
+        20,
+    );
+    // Backups was never opened: nothing to list now, and opening it lists it.
+    assert!(p.refresh(FolderId(1)).is_none());
+    p.nav(Nav::Down, 20);
+    let t = ticket(p.open(20));
+    p.on_listed(
+        FolderId(1),
+        t,
+        Ok(listing(1, &[], vec![file("a", "a", 1)])),
+        20,
+    );
+    p.back(20);
+    // Closed and changed: stale, listed again on the next open, old rows kept meanwhile.
+    assert!(p.refresh(FolderId(1)).is_none());
+    assert_eq!(p.node(FolderId(1)).unwrap().load, Load::NotLoaded);
+    ticket(p.open(20));
+    assert_eq!(labels(&p)[2], "    a");
+    assert!(p.refresh(FolderId(99)).is_none(), "unknown folders wait");
+}
+
+#[test]
+fn a_failed_listing_is_marked_and_retried_on_open() {
+    let mut p = loaded_root();
+    p.nav(Nav::Down, 20);
+    let t = ticket(p.open(20));
+    let err = p.on_listed(FolderId(1), t, Err("cannot reach 1fichier".into()), 20);
+    assert_eq!(err.as_deref(), Some("/Backups: cannot reach 1fichier"));
+    assert!(matches!(p.node(FolderId(1)).unwrap().load, Load::Failed(_)));
+    p.back(20);
+    assert!(p.open(20).is_some(), "opening again retries");
+}
