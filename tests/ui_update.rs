@@ -810,3 +810,72 @@ fn keys_the_filter_does_not_take_keep_their_meaning() {
     );
     assert!(app.local.filter.is_some());
 }
+
+#[test]
+fn copy_and_folder_rename_and_moving_many() {
+    let mut app = app();
+    keys(&mut app, vec![key(KeyCode::Tab), ch('G'), ch('C')]);
+    let Some(Dialog::Input(d)) = &app.dialog else {
+        panic!("{:?}", app.dialog)
+    };
+    assert_eq!(d.input.text(), "/");
+    let mut typing: Vec<Action> = "Backups/new/".chars().map(ch).collect();
+    typing.push(key(KeyCode::Enter));
+    let effects = keys(&mut app, typing);
+    assert_eq!(
+        effects,
+        [Effect::Remote(RemoteOp::Copy {
+            files: vec![FileUrl("https://1fichier.com/?n".into())],
+            dest: RemoteDest {
+                start: FolderId(1),
+                rest: vec!["new".into()],
+                rename_last: false
+            },
+        })]
+    );
+
+    // r on a folder renames the folder.
+    keys(
+        &mut app,
+        vec![ch('g'), ch('j'), ch('r'), key(KeyCode::End), ch('2')],
+    );
+    let effects = keys(&mut app, vec![key(KeyCode::Enter)]);
+    assert_eq!(
+        effects,
+        [Effect::Remote(RemoteOp::RenameFolder {
+            id: FolderId(1),
+            parent: FolderId::ROOT,
+            name: "Backups2".into()
+        })]
+    );
+
+    // Several marked items move into a folder; the text is a folder path.
+    keys(&mut app, vec![ch('*'), ch('m')]);
+    let Some(Dialog::Input(d)) = &app.dialog else {
+        panic!()
+    };
+    assert_eq!(d.label, "move 2 items to the 1fichier folder");
+    keys(
+        &mut app,
+        vec![KeyCode::Char('u'), KeyCode::Char('x')]
+            .into_iter()
+            .map(|c| Action::Key(KeyEvent::new(c, KeyModifiers::CONTROL)))
+            .collect(),
+    );
+    let mut typing: Vec<Action> = "/Elsewhere".chars().map(ch).collect();
+    typing.push(key(KeyCode::Enter));
+    let effects = keys(&mut app, typing);
+    assert_eq!(
+        effects,
+        [Effect::Remote(RemoteOp::Move {
+            files: vec![FileUrl("https://1fichier.com/?n".into())],
+            folders: vec![FolderId(1)],
+            dest: RemoteDest {
+                start: FolderId::ROOT,
+                rest: vec!["Elsewhere".into()],
+                rename_last: false
+            },
+            refresh: vec![FolderId::ROOT],
+        })]
+    );
+}

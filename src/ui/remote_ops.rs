@@ -319,6 +319,8 @@ impl App {
         }
         let mut refresh = from;
         refresh.push(start);
+        refresh.sort();
+        refresh.dedup();
         Some(Effect::Remote(RemoteOp::Move {
             files,
             folders,
