@@ -540,3 +540,15 @@ fn the_cursor_row_is_highlighted_across_the_pane() {
     assert!(remote_row.is_some(), "the other pane's cursor shows");
     assert!(!(2..22).any(|y| buf[(45, y)].modifier.contains(Modifier::REVERSED)));
 }
+
+#[test]
+fn old_account_values_say_their_age() {
+    let home = fixture();
+    let mut app = main_app(home.path(), 120, 40);
+    app.now += Duration::from_secs(12 * 60 + 5);
+    app.message = None;
+    insta::assert_snapshot!(
+        "status_stale_120x40",
+        screen(&app, 120, 40).lines().last().unwrap_or_default()
+    );
+}

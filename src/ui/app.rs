@@ -40,6 +40,8 @@ pub struct Account {
     pub in_flight: bool,
     /// A transfer finished: ask again once the minimum gap has passed.
     pub wanted: bool,
+    /// When `info` was last answered, to say its age once it is old.
+    pub fetched: Option<Instant>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -191,7 +193,10 @@ impl App {
             Action::Account(msg) => {
                 self.account.in_flight = false;
                 match msg {
-                    AccountMsg::Loaded(info) => self.account.info = Some(info),
+                    AccountMsg::Loaded(info) => {
+                        self.account.info = Some(info);
+                        self.account.fetched = Some(self.now);
+                    }
                     // "Too often": the old values stay, quietly; the next try waits its turn.
                     AccountMsg::Failed { flood: true, .. } => {}
                     AccountMsg::Failed {

@@ -14,6 +14,9 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+/// Account values older than this show their age.
+const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(10 * 60);
+
 pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let theme = &app.theme;
     let w = area.width as usize;
@@ -115,10 +118,17 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
         // The right part wins; the account fits in what remains, dropping its least useful parts.
         let right_w: usize = right.iter().map(|s| width(&s.content)).sum();
         match &app.account.info {
-            Some(info) => left.extend(fit_parts(
-                account_parts(info, theme),
-                w.saturating_sub(right_w),
-            )),
+            Some(info) => {
+                let mut parts = account_parts(info, theme);
+                // Values kept through refusals (#38) say how old they are once that matters.
+                if let Some(t) = app.account.fetched
+                    && app.now.duration_since(t) >= STALE_AFTER
+                {
+                    let mins = app.now.duration_since(t).as_secs() / 60;
+                    parts.push((1, Span::styled(format!(" ({mins} min ago) "), theme.dim)));
+                }
+                left.extend(fit_parts(parts, w.saturating_sub(right_w)));
+            }
             None => left.push(Span::raw(" account: loading...")),
         }
     }
