@@ -28,9 +28,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 async fn dispatch(session: &Session, command: Option<Command>) -> anyhow::Result<ExitCode> {
     use commands::{browse, manage, transfer};
     let ok = match command {
-        None => {
-            anyhow::bail!("the interface is not wired yet")
-        }
+        None => run_ui(session).await.map(|()| true),
         Some(Command::Info(args)) => browse::info(session, args.json).await.map(|()| true),
         Some(Command::Ls(args)) => browse::ls(session, &args).await.map(|()| true),
         Some(Command::Links(args)) => browse::links(session, &args).await.map(|()| true),
@@ -50,6 +48,32 @@ async fn dispatch(session: &Session, command: Option<Command>) -> anyhow::Result
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// The two-pane interface, with its own queue (the subcommands keep theirs apart, so a script and
+/// the interface can run at once).
+async fn run_ui(session: &Session) -> anyhow::Result<()> {
+    use crate::transfer::{Engine, EngineOptions};
+    let config = &session.config;
+    let mut options = EngineOptions::new(session.dirs.state.join("queue"));
+    options.concurrency = config.transfers.jobs.max(1);
+    options.bwlimit = crate::units::parse_size(&config.transfers.bwlimit).filter(|b| *b > 0);
+    options.on_conflict = config.transfers.on_conflict;
+    let (engine, engine_events) = Engine::start(session.client.clone(), options)?;
+    let context = crate::ui::UiContext {
+        client: session.client.clone(),
+        engine: engine.clone(),
+        engine_events,
+        start_dir: std::env::current_dir()?,
+        keys: config.key_table(),
+        mouse: config.ui.mouse,
+        theme: config.ui.theme.clone(),
+        no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+        show_hidden: config.ui.show_hidden,
+    };
+    let result = crate::ui::run(context).await;
+    engine.shutdown().await;
+    result
 }
 
 async fn run_sandbox(args: &args::SandboxArgs) -> anyhow::Result<()> {

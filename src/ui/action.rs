@@ -1,0 +1,79 @@
+//! What can happen to the UI: input from the terminal, commands, and the answers of the tasks it
+//! started. Nested per source so each handler sees only its own messages.
+
+use super::keymap::Cmd;
+use crate::api::{AccountInfo, FolderId, FolderListing, PaceStatus, RemoteFile};
+use crate::local::LocalEntry;
+use crate::transfer::EngineEvent;
+use crossterm::event::{KeyEvent, MouseEvent};
+use std::path::PathBuf;
+
+#[derive(Debug)]
+pub enum Action {
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    Paste(String),
+    Resize {
+        width: u16,
+        height: u16,
+    },
+    /// Time passed (countdowns, spinners, messages that expire, the account timer).
+    Tick,
+    /// A command, as if its key had been pressed.
+    Cmd(Cmd),
+    Local(LocalMsg),
+    Remote(RemoteMsg),
+    Account(AccountMsg),
+    Engine(EngineEvent),
+    Pace(PaceStatus),
+    /// A file operation finished.
+    Done(OpDone),
+}
+
+#[derive(Debug)]
+pub enum LocalMsg {
+    Listed {
+        ticket: u64,
+        dir: PathBuf,
+        result: Result<Vec<LocalEntry>, String>,
+    },
+}
+
+#[derive(Debug)]
+pub enum RemoteMsg {
+    Listed {
+        folder: FolderId,
+        ticket: u64,
+        result: Result<RemoteListing, String>,
+    },
+}
+
+/// A folder's sub-folders and files, from `folder/ls.cgi` and `file/ls.cgi`.
+#[derive(Debug, Clone, Default)]
+pub struct RemoteListing {
+    pub folder: FolderListing,
+    pub files: Vec<RemoteFile>,
+}
+
+#[derive(Debug)]
+pub enum AccountMsg {
+    Loaded(AccountInfo),
+    /// `flood`: the service said "too often" (#38): keep the old values without a word.
+    Failed {
+        message: String,
+        flood: bool,
+    },
+}
+
+/// The end of a file operation: what to tell the user and which folders to list again.
+#[derive(Debug)]
+pub struct OpDone {
+    pub result: Result<String, String>,
+    pub refresh: Vec<Refresh>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refresh {
+    Local(PathBuf),
+    Remote(FolderId),
+}

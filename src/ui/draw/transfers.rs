@@ -1,0 +1,224 @@
+//! The transfer panel: one row per job with direction, name, a gauge, percent, bytes, speed, ETA,
+//! or what the job waits for, in words.
+
+use super::{Frame2, framed};
+use crate::sanitize::for_terminal;
+use crate::transfer::{Direction, JobState, JobView};
+use crate::ui::app::{App, Focus};
+use crate::ui::keymap::{Cmd, TransferCmd};
+use crate::ui::text::{countdown, cut, fit, fit_right, gauge};
+use crate::ui::theme::Theme;
+use crate::units::{Bytes, Rate, clock};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use std::time::Instant;
+
+pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
+    let theme = &app.theme;
+    let panel = &app.transfers;
+    let focused = app.focus == Focus::Transfers;
+    let c = panel.counts();
+    let mut title = format!(
+        " Transfers: {} running, {} waiting, {} queued",
+        c.running, c.waiting, c.queued
+    );
+    for (n, word) in [(c.paused, "paused"), (c.failed, "failed"), (c.done, "done")] {
+        if n > 0 {
+            title.push_str(&format!(", {n} {word}"));
+        }
+    }
+    title.push(' ');
+    let hint = (focused && area.width >= 100).then(|| {
+        let k = |t| app.keymap.hint(Cmd::Transfer(t));
+        format!(
+            " {} pause  {} cancel  {}/{} order  {} clear ",
+            k(TransferCmd::PauseResume),
+            k(TransferCmd::Cancel),
+            k(TransferCmd::MoveUp),
+            k(TransferCmd::MoveDown),
+            k(TransferCmd::ClearFinished)
+        )
+    });
+    let inner = framed(
+        frame,
+        area,
+        theme,
+        Frame2 {
+            title: vec![Span::raw(title)],
+            hint,
+            footer_left: None,
+            footer_right: None,
+            active: focused,
+        },
+    );
+    if inner.height == 0 || inner.width == 0 {
+        return;
+    }
+    let rows = inner.height as usize;
+    let view = panel.list.in_view(panel.jobs.len(), rows);
+    let lines: Vec<Line> = panel
+        .jobs
+        .iter()
+        .enumerate()
+        .skip(view.offset)
+        .take(rows)
+        .map(|(i, job)| {
+            let style = if i == view.cursor && focused {
+                theme.cursor_active
+            } else {
+                Style::default()
+            };
+            let mut line = job_line(job, inner.width as usize, app.now, theme);
+            // Fill the row so the cursor's highlight spans the panel.
+            let fill = (inner.width as usize).saturating_sub(line.width());
+            line.spans.push(Span::raw(" ".repeat(fill)));
+            line.style(style)
+        })
+        .collect();
+    if lines.is_empty() {
+        frame.render_widget(
+            Paragraph::new(Line::from(Span::styled(" no transfers", theme.dim))),
+            inner,
+        );
+    } else {
+        frame.render_widget(Paragraph::new(lines), inner);
+    }
+}
+
+/// One job as a row of `width` columns; columns drop from the right end when space runs out.
+fn job_line(job: &JobView, width: usize, now: Instant, theme: &Theme) -> Line<'static> {
+    let dir = match job.direction {
+        Direction::Up => "up",
+        Direction::Down => "down",
+        Direction::Remote => "url",
+    };
+    let name_w = (width * 3 / 10).clamp(8, 40).min(width.saturating_sub(6));
+    let mut spans = vec![
+        Span::raw(format!(" {} ", fit(dir, 4))),
+        Span::raw(fit(&for_terminal(&job.name), name_w)),
+        Span::raw("  "),
+    ];
+    let rest = width.saturating_sub(6 + name_w + 2);
+    match &job.state {
+        JobState::Running {
+            done,
+            total,
+            speed,
+            eta,
+        } => {
+            if *total == 0 {
+                // A remote upload (or a job that does not know its size yet): no gauge to draw.
+                let mut text = "running".to_string();
+                if *done > 0 {
+                    text.push_str(&format!(", {} at {}", Bytes(*done), Rate(*speed)));
+                }
+                spans.push(Span::raw(cut(&text, rest)));
+                return Line::from(spans);
+            }
+            let ratio = if *total > 0 {
+                *done as f64 / *total as f64
+            } else {
+                0.0
+            };
+            let pct = format!("{:>3}%", (ratio * 100.0).floor().min(100.0) as u64);
+            let bytes = format!("{} / {}", Bytes(*done), Bytes(*total));
+            let left = eta
+                .map(|e| format!("{} left", clock(e)))
+                .unwrap_or_default();
+            // In screen order, with how much each matters when the row is narrow.
+            let parts: [(u8, String, Style); 5] = [
+                (2, gauge(ratio, 20), theme.gauge),
+                (5, pct, Style::default()),
+                (1, fit_right(&bytes, 19), Style::default()),
+                (
+                    4,
+                    fit_right(&Rate(*speed).to_string(), 10),
+                    Style::default(),
+                ),
+                (3, left, theme.dim),
+            ];
+            let mut keep = [true; 5];
+            fn row_w(parts: &[(u8, String, Style); 5], keep: &[bool; 5]) -> usize {
+                parts
+                    .iter()
+                    .zip(keep)
+                    .filter(|(_, k)| **k)
+                    .map(|(p, _)| crate::ui::text::width(&p.1) + 2)
+                    .sum()
+            }
+            for prio in 1..=5 {
+                if row_w(&parts, &keep) <= rest + 2 {
+                    break;
+                }
+                for (i, p) in parts.iter().enumerate() {
+                    if p.0 == prio {
+                        keep[i] = false;
+                    }
+                }
+            }
+            // Whatever room is left widens a dropped gauge back in, narrower.
+            let mut parts = parts;
+            if !keep[0] {
+                let spare = (rest + 2).saturating_sub(row_w(&parts, &keep) + 2);
+                if spare >= 8 {
+                    parts[0].1 = gauge(ratio, spare.min(20));
+                    keep[0] = true;
+                }
+            }
+            let mut first = true;
+            for ((_, text, style), k) in parts.into_iter().zip(keep) {
+                if !k || text.is_empty() {
+                    continue;
+                }
+                if !first {
+                    spans.push(Span::raw("  "));
+                }
+                first = false;
+                spans.push(Span::styled(text, style));
+            }
+        }
+        JobState::Paused { done, total } => {
+            let text = if *total > 0 {
+                let pct = (*done as f64 / *total as f64 * 100.0).floor() as u64;
+                format!("paused at {pct}%, {} / {}", Bytes(*done), Bytes(*total))
+            } else {
+                "paused".to_string()
+            };
+            spans.push(Span::styled(cut(&text, rest), theme.warn));
+        }
+        JobState::Waiting { reason, until } => {
+            let mut text = format!("waiting: {}", for_terminal(reason));
+            if let Some(t) = until
+                && *t > now
+            {
+                text.push_str(&format!(
+                    ", next try in {}",
+                    countdown(t.duration_since(now))
+                ));
+            }
+            spans.push(Span::styled(cut(&text, rest), theme.warn));
+        }
+        JobState::Queued => spans.push(Span::styled("queued", theme.dim)),
+        JobState::Done { result } => {
+            let text = if result.is_empty() {
+                "done".to_string()
+            } else {
+                format!("done: {}", for_terminal(result))
+            };
+            spans.push(Span::styled(cut(&text, rest), theme.ok));
+        }
+        JobState::Skipped { reason } => {
+            let text = format!("skipped: {}", for_terminal(reason));
+            spans.push(Span::styled(cut(&text, rest), theme.dim));
+        }
+        JobState::Failed { reason } => spans.push(Span::styled(
+            cut(&format!("failed: {}", for_terminal(reason)), rest),
+            theme.error,
+        )),
+        JobState::Cancelled => spans.push(Span::styled("cancelled", theme.dim)),
+    }
+    Line::from(spans)
+}
