@@ -57,6 +57,8 @@ pub enum Command {
     Links(LinksArgs),
     /// Ask 1fichier to fetch URLs into a folder.
     RemoteUpload(RemoteUploadArgs),
+    /// One-way sync: a local folder to 1fichier (backup) or 1fichier to a local folder (restore).
+    Sync(super::commands::sync::SyncArgs),
     /// Run the API emulator alone, for scripts and benchmarks.
     Sandbox(SandboxArgs),
 }

@@ -26,7 +26,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 async fn dispatch(session: &Session, command: Option<Command>) -> anyhow::Result<ExitCode> {
-    use commands::{browse, manage, transfer};
+    use commands::{browse, manage, sync, transfer};
     let ok = match command {
         None => run_ui(session).await.map(|()| true),
         Some(Command::Info(args)) => browse::info(session, args.json).await.map(|()| true),
@@ -41,6 +41,7 @@ async fn dispatch(session: &Session, command: Option<Command>) -> anyhow::Result
         }
         Some(Command::Upload(args)) => transfer::upload(session, &args).await,
         Some(Command::Download(args)) => transfer::download(session, &args).await,
+        Some(Command::Sync(args)) => sync::sync(session, &args).await,
         Some(Command::Sandbox(_)) => unreachable!("handled before a session opens"),
     }?;
     Ok(if ok {

@@ -2,4 +2,5 @@
 
 pub mod browse;
 pub mod manage;
+pub mod sync;
 pub mod transfer;
