@@ -2,13 +2,13 @@
 //! (the demo's big and numerous files, which cost no disk). Copies of a file share one body; a
 //! disk body is deleted when its last holder lets it go.
 
+use crate::checksum::Whirlpool;
 use crate::checksum::whirlpool_hex;
 use bytes::Bytes;
 use std::io::{self, Read};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
-use crate::checksum::Whirlpool;
 
 /// Where a body's bytes live.
 pub(crate) enum BodyKind {
