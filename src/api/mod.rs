@@ -15,6 +15,7 @@ mod folders;
 mod http;
 mod multipart;
 mod pacer;
+mod part_writer;
 mod remote_upload;
 #[cfg(test)]
 mod tests_http;

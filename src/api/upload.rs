@@ -29,7 +29,7 @@ const UPLOAD_SERVER: Endpoint = Endpoint::get("upload/get_upload_server.cgi");
 /// The service refuses files over 300 GB.
 pub(crate) const MAX_UPLOAD: u64 = 300_000_000_000;
 /// Bytes read from disk at a time: large enough to keep the hashing thread and the socket busy.
-const CHUNK: usize = 512 * 1024;
+const CHUNK: usize = 256 * 1024;
 /// Chunks read ahead of the socket.
 const READ_AHEAD: usize = 2;
 /// An upload that moves no byte for this long has stalled.
