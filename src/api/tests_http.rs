@@ -887,3 +887,108 @@ async fn a_missing_file_is_not_retried() {
     assert!(matches!(e, ApiError::NotFound { .. }), "{e:?}");
     assert_eq!(server.calls_to("/v1/download/get_token.cgi"), 1);
 }
+
+#[tokio::test]
+async fn a_run_of_uploads_checks_the_folder_once() {
+    let (server, received) = upload_server().await;
+    let c = client(&server);
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..3u8 {
+        let path = dir.path().join(format!("f{i}"));
+        std::fs::write(&path, [i + 1; 1000]).unwrap();
+        let out = c
+            .upload_file(
+                &path,
+                FolderId(5),
+                &format!("f{i}"),
+                &TransferCtl::default(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(out.local_whirlpool, whirlpool_hex(&[i + 1; 1000]));
+        assert_eq!(
+            received.lock().unwrap().as_ref().unwrap().2,
+            vec![i + 1; 1000]
+        );
+    }
+    assert_eq!(server.calls_to("/v1/folder/ls.cgi"), 1);
+    assert_eq!(
+        server.calls_to("/v1/upload/get_upload_server.cgi"),
+        3,
+        "one upload node per file"
+    );
+    // A folder removed through this client is checked again.
+    c.folder_rm(FolderId(5)).await.unwrap_err();
+    let path = dir.path().join("f0");
+    c.upload_file(&path, FolderId(5), "again", &TransferCtl::default())
+        .await
+        .unwrap();
+    assert_eq!(server.calls_to("/v1/folder/ls.cgi"), 2);
+}
+
+#[tokio::test]
+async fn a_refused_upload_says_why() {
+    let server = serve(|addr| {
+        move |seen: &Seen, _| match seen.path.as_str() {
+            "/v1/upload/get_upload_server.cgi" => ok(json!({"url":addr.to_string(),"id":"u1"})),
+            "/upload.cgi" => json(
+                403,
+                json!({"status":"KO","message":"Upload forbidden: over quota"}),
+            ),
+            _ => ok(json!({"status":"OK"})),
+        }
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("f");
+    std::fs::write(&path, b"some bytes").unwrap();
+    let e = client(&server)
+        .upload_file(&path, FolderId::ROOT, "f", &TransferCtl::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, ApiError::Service { ref message } if message.contains("over quota")),
+        "{e:?}"
+    );
+    assert_eq!(server.calls_to("/end.pl"), 0);
+}
+
+#[tokio::test]
+async fn a_cancelled_upload_stops_at_once() {
+    let server = serve(|addr| {
+        move |seen: &Seen, _| match seen.path.as_str() {
+            "/v1/upload/get_upload_server.cgi" => ok(json!({"url":addr.to_string(),"id":"u1"})),
+            "/upload.cgi" => {
+                (StatusCode::FOUND, [(header::LOCATION, "/end.pl?xid=u1")]).into_response()
+            }
+            _ => ok(json!({"status":"OK"})),
+        }
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("f");
+    std::fs::write(&path, data(4 * 1024 * 1024)).unwrap();
+    // A slow cap keeps the upload going long enough to cancel it in the middle.
+    let ctl = TransferCtl {
+        bandwidth: Some(Arc::new(Bandwidth::new(Some(256 * 1024)))),
+        ..Default::default()
+    };
+    let watcher = {
+        let ctl = ctl.clone();
+        tokio::spawn(async move {
+            while ctl.progress.load(Ordering::Relaxed) == 0 {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            ctl.cancel.cancel();
+        })
+    };
+    let e = client(&server)
+        .upload_file(&path, FolderId::ROOT, "f", &ctl)
+        .await
+        .unwrap_err();
+    watcher.await.unwrap();
+    assert!(matches!(e, ApiError::Cancelled), "{e:?}");
+    let sent = ctl.progress.load(Ordering::Relaxed);
+    assert!(sent > 0 && sent < 4 * 1024 * 1024, "{sent}");
+    assert_eq!(server.calls_to("/end.pl"), 0);
+}
