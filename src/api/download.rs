@@ -288,13 +288,8 @@ impl Client {
         part: &mut Part<'_>,
         ctl: &TransferCtl,
     ) -> Result<(), Miss> {
-        let token = self.download_token(url).await.map_err(|e| {
-            if e.is_transient() {
-                Miss::Retry { error: e }
-            } else {
-                Miss::Fatal(e)
-            }
-        })?;
+        // The API call has had its own retries and flood pauses: its failure is final here.
+        let token = self.download_token(url).await.map_err(Miss::Fatal)?;
         let target = check_url(&token).map_err(Miss::Fatal)?;
         let mut request = self.inner.http.get(target);
         if part.len > 0 {
