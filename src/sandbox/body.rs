@@ -148,7 +148,9 @@ pub(crate) fn spawn_checksums(mut bodies: Vec<Arc<StoredBody>>, stop: Arc<Atomic
     }
 }
 
-fn hash_body(body: &StoredBody, stop: &AtomicBool) -> Option<String> {
+/// The whirlpool of a body's bytes, read again from where they live; `None` if they cannot be
+/// read or `stop` is raised.
+pub(crate) fn hash_body(body: &StoredBody, stop: &AtomicBool) -> Option<String> {
     let mut hasher = Whirlpool::new();
     let mut buf = vec![0u8; 1 << 20];
     match &body.kind {

@@ -1,6 +1,7 @@
 //! Shared test fixtures: a sandbox on its own runtime, and the real binary pointed at it.
 #![allow(dead_code)]
 
+pub mod api;
 pub mod tmux;
 
 use fichier_tui::sandbox::{Sandbox, SandboxConfig, TEST_KEY};
