@@ -38,12 +38,23 @@ fn ls_lists_folders_then_files_and_sanitizes_names() {
     assert!(out.stdout.contains("report.pdf"), "{}", out.stdout);
     assert!(out.stdout.contains(&url), "{}", out.stdout);
     assert!(out.stdout.contains("?[31mred?[0m.txt"), "{}", out.stdout);
-    assert!(!out.stdout.contains('\x1b'), "an escape reached the terminal");
+    assert!(
+        !out.stdout.contains('\x1b'),
+        "an escape reached the terminal"
+    );
 
     let out = fichier(&home, &sb.url(), &["ls", "--json", "/Documents/2024"]);
     let v: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
-    let names: Vec<_> = v["files"].as_array().unwrap().iter().map(|f| f["filename"].as_str().unwrap().to_string()).collect();
-    assert!(names.contains(&"\x1b[31mred\x1b[0m.txt".to_string()), "json keeps names exact");
+    let names: Vec<_> = v["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["filename"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        names.contains(&"\x1b[31mred\x1b[0m.txt".to_string()),
+        "json keeps names exact"
+    );
 
     let out = fichier(&home, &sb.url(), &["ls", "/Nope/2024"]);
     assert!(!out.ok);
@@ -72,7 +83,11 @@ fn mkdir_mv_cp_rm_change_the_remote_side() {
     let out = fichier(&home, &sb.url(), &["mv", "/a.txt", "/b.txt"]);
     assert!(out.ok, "{}", out.stderr);
     assert_eq!(s.list_names(0).1, vec!["b.txt".to_string()]);
-    assert_eq!(s.file_body(&url).as_deref(), Some(&b"alpha"[..]), "a rename keeps the file");
+    assert_eq!(
+        s.file_body(&url).as_deref(),
+        Some(&b"alpha"[..]),
+        "a rename keeps the file"
+    );
 
     let out = fichier(&home, &sb.url(), &["mv", "/b.txt", "/Deep"]);
     assert!(out.ok, "{}", out.stderr);
@@ -100,7 +115,11 @@ fn two_files_of_one_name_are_ambiguous_and_both_urls_are_listed() {
     let u2 = sb.sandbox.add_file(0, "twin.txt", b"two");
     let out = fichier(&home, &sb.url(), &["rm", "/twin.txt"]);
     assert!(!out.ok);
-    assert!(out.stderr.contains(&u1) && out.stderr.contains(&u2), "{}", out.stderr);
+    assert!(
+        out.stderr.contains(&u1) && out.stderr.contains(&u2),
+        "{}",
+        out.stderr
+    );
     // Naming one by its URL works.
     let out = fichier(&home, &sb.url(), &["rm", &u1]);
     assert!(out.ok, "{}", out.stderr);
@@ -116,13 +135,25 @@ fn links_print_share_and_direct_urls() {
     let u2 = sb.sandbox.add_file(folder, "two.txt", b"22");
     let out = fichier(&home, &sb.url(), &["links", "/Share"]);
     assert!(out.ok, "{}", out.stderr);
-    assert!(out.stdout.contains(&u1) && out.stdout.contains(&u2), "{}", out.stdout);
-    let out = fichier(&home, &sb.url(), &["links", "--direct", "--json", "/Share/two.txt"]);
+    assert!(
+        out.stdout.contains(&u1) && out.stdout.contains(&u2),
+        "{}",
+        out.stdout
+    );
+    let out = fichier(
+        &home,
+        &sb.url(),
+        &["links", "--direct", "--json", "/Share/two.txt"],
+    );
     assert!(out.ok, "{}", out.stderr);
     let v: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
     let direct = v[0]["direct"].as_str().expect("a direct url");
     let body = sb.block_on(async { reqwest::get(direct).await.ok()?.bytes().await.ok() });
-    assert_eq!(body.as_deref(), Some(&b"22"[..]), "the direct URL serves the file");
+    assert_eq!(
+        body.as_deref(),
+        Some(&b"22"[..]),
+        "the direct URL serves the file"
+    );
 }
 
 #[test]
@@ -135,7 +166,11 @@ fn remote_upload_fetches_a_url_into_a_folder() {
     let out = fichier(&home, &sb.url(), &["links", "--direct", "--json", &source]);
     let v: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
     let direct = v[0]["direct"].as_str().expect("direct").to_string();
-    let out = fichier(&home, &sb.url(), &["remote-upload", &direct, "--to", "/Inbox", "--wait"]);
+    let out = fichier(
+        &home,
+        &sb.url(),
+        &["remote-upload", &direct, "--to", "/Inbox", "--wait"],
+    );
     assert!(out.ok, "{} {}", out.stdout, out.stderr);
     assert_eq!(sb.sandbox.list_names(inbox).1.len(), 1, "{}", out.stdout);
 }
@@ -148,8 +183,17 @@ fn without_a_key_it_says_how_to_get_one() {
     cmd.env_remove("FICHIER_API_KEY").arg("info");
     let out = common::run(cmd);
     assert!(!out.ok);
-    assert!(out.stderr.contains("FICHIER_API_KEY") && out.stderr.contains("--demo"), "{}", out.stderr);
-    assert_eq!(out.stderr.lines().count(), 1, "one clear line: {}", out.stderr);
+    assert!(
+        out.stderr.contains("FICHIER_API_KEY") && out.stderr.contains("--demo"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        out.stderr.lines().count(),
+        1,
+        "one clear line: {}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -158,7 +202,9 @@ fn a_wrong_key_is_refused_without_being_printed() {
     let home = Home::new();
     let wrong = "WrongKeyWrongKeyWrongKey1234";
     let mut cmd = home.command(&sb.url());
-    cmd.env("FICHIER_API_KEY", wrong).env("FICHIER_TUI_LOG", "trace").arg("info");
+    cmd.env("FICHIER_API_KEY", wrong)
+        .env("FICHIER_TUI_LOG", "trace")
+        .arg("info");
     let out = common::run(cmd);
     assert!(!out.ok);
     assert!(out.stderr.contains("API key was refused"), "{}", out.stderr);
@@ -177,7 +223,8 @@ fn a_config_file_others_can_read_is_refused() {
     std::fs::write(&config, format!("api_key = \"{TEST_KEY}\"\n")).unwrap();
     std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o644)).unwrap();
     let mut cmd = home.command(&sb.url());
-    cmd.env_remove("FICHIER_API_KEY").args(["--config", config.to_str().unwrap(), "info"]);
+    cmd.env_remove("FICHIER_API_KEY")
+        .args(["--config", config.to_str().unwrap(), "info"]);
     let out = common::run(cmd);
     assert!(!out.ok);
     assert!(out.stderr.contains("chmod 600"), "{}", out.stderr);
@@ -185,7 +232,8 @@ fn a_config_file_others_can_read_is_refused() {
 
     std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o600)).unwrap();
     let mut cmd = home.command(&sb.url());
-    cmd.env_remove("FICHIER_API_KEY").args(["--config", config.to_str().unwrap(), "info"]);
+    cmd.env_remove("FICHIER_API_KEY")
+        .args(["--config", config.to_str().unwrap(), "info"]);
     let out = common::run(cmd);
     assert!(out.ok, "{}", out.stderr);
 }

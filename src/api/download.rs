@@ -4,6 +4,7 @@
 
 use super::classify::{Failure, classify, error_code, retryable_status};
 use super::http::{Endpoint, backoff, check_url, describe, read_body};
+use super::part_writer::PartWriter;
 use super::types::loose;
 use super::{ApiError, Client, DownloadOutcome, FileUrl, Result, TransferCtl};
 use crate::checksum::HashPipe;
@@ -16,11 +17,12 @@ use std::io::{self, Read};
 use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
-use tokio::io::AsyncWriteExt;
 
 const GET_TOKEN: Endpoint = Endpoint::read("download/get_token.cgi");
 /// Bytes handed at once to the disk and to the hashing thread.
-const CHUNK: usize = 512 * 1024;
+const CHUNK: usize = 256 * 1024;
+/// A network read at least this large goes to the disk and the hash as it is, without a copy.
+const DIRECT: usize = 64 * 1024;
 /// Tries in a row without any progress before giving up.
 const MAX_ATTEMPTS: u32 = 10;
 /// A body that sends nothing for this long has stalled.
@@ -62,18 +64,27 @@ enum Miss {
 /// The part file and everything that follows its length.
 struct Part<'a> {
     path: &'a Path,
-    file: tokio::fs::File,
+    writer: PartWriter,
     len: u64,
     hash: HashPipe,
     fetched: u64,
-    /// Received, not yet written: small network reads gather here into large writes.
+    /// Small network reads gather here into larger chunks; large ones go through untouched.
     pending: BytesMut,
 }
 
+/// The part file's writer stopped on a write error; `PartWriter::finish` says which.
+fn writer_stopped(path: &Path) -> ApiError {
+    local(path, io::Error::other("the part file could not be written"))
+}
+
 impl Part<'_> {
-    /// Takes a piece of the body; writes once a large chunk has gathered.
-    async fn push(&mut self, bytes: &[u8], ctl: &TransferCtl) -> Result<()> {
-        self.pending.extend_from_slice(bytes);
+    /// Takes a piece of the body. A large piece is handed on as it is (no copy); small ones gather
+    /// until they make a chunk.
+    async fn push(&mut self, bytes: Bytes, ctl: &TransferCtl) -> Result<()> {
+        if self.pending.is_empty() && bytes.len() >= DIRECT {
+            return self.write(bytes, ctl).await;
+        }
+        self.pending.extend_from_slice(&bytes);
         if self.pending.len() >= CHUNK {
             self.flush_pending(ctl).await?;
         }
@@ -82,26 +93,26 @@ impl Part<'_> {
 
     /// Writes what has gathered, however little.
     async fn flush_pending(&mut self, ctl: &TransferCtl) -> Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
         let chunk = self.pending.split().freeze();
-        self.pending.reserve(CHUNK);
         self.write(chunk, ctl).await
     }
 
     /// Appends a chunk: bandwidth, hash, disk, progress.
     async fn write(&mut self, chunk: Bytes, ctl: &TransferCtl) -> Result<()> {
-        if chunk.is_empty() {
-            return Ok(());
-        }
         if let Some(b) = &ctl.bandwidth {
             b.take(chunk.len() as u64).await;
         }
+        let n = chunk.len() as u64;
         self.hash.update(chunk.clone()).await;
-        self.file
-            .write_all(&chunk)
+        self.writer
+            .append(chunk)
             .await
-            .map_err(|e| local(self.path, e))?;
-        self.len += chunk.len() as u64;
-        self.fetched += chunk.len() as u64;
+            .map_err(|_| writer_stopped(self.path))?;
+        self.len += n;
+        self.fetched += n;
         ctl.progress.store(self.len, Ordering::Relaxed);
         Ok(())
     }
@@ -109,14 +120,38 @@ impl Part<'_> {
     /// The server sent the whole file instead of the rest: start over.
     async fn truncate(&mut self, ctl: &TransferCtl) -> Result<()> {
         self.pending.clear();
-        self.file
-            .set_len(0)
+        self.writer
+            .truncate()
             .await
             .map_err(|e| local(self.path, e))?;
         self.len = 0;
         self.hash = HashPipe::new();
         ctl.progress.store(0, Ordering::Relaxed);
         Ok(())
+    }
+
+    /// Writes everything that arrived and closes the file (synced when `sync`); the hashing pipe
+    /// is handed back for the final digest.
+    async fn close(mut self, sync: bool) -> Result<HashPipe> {
+        let flushed = if self.pending.is_empty() {
+            Ok(())
+        } else {
+            let rest = self.pending.split().freeze();
+            self.writer.append(rest).await
+        };
+        // The writer's own error says more than "it stopped".
+        self.writer
+            .finish(sync)
+            .await
+            .map_err(|e| local(self.path, e))?;
+        flushed.map_err(|_| writer_stopped(self.path))?;
+        Ok(self.hash)
+    }
+
+    /// Ends with `error`, keeping what arrived; a write error wins: the disk is what to report.
+    async fn fail<T>(self, error: ApiError) -> Result<T> {
+        self.close(false).await?;
+        Err(error)
     }
 }
 
@@ -173,44 +208,42 @@ impl Client {
         part: &Path,
         ctl: &TransferCtl,
     ) -> Result<DownloadOutcome> {
-        let mut file = tokio::fs::OpenOptions::new()
+        let file = tokio::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(part)
             .await
             .map_err(|e| local(part, e))?;
-        file.set_max_buf_size(CHUNK);
         let len = file.metadata().await.map_err(|e| local(part, e))?.len();
+        let writer = PartWriter::new(file.into_std().await).map_err(|e| local(part, e))?;
         let hash = hash_prefix(part, len).await?;
         ctl.progress.store(len, Ordering::Relaxed);
         let mut part_file = Part {
             path: part,
-            file,
+            writer,
             len,
             hash,
             fetched: 0,
-            pending: BytesMut::with_capacity(CHUNK),
+            pending: BytesMut::new(),
         };
 
         let mut misses = 0u32;
         loop {
             if ctl.cancel.is_cancelled() {
-                return self.stop(part_file).await;
+                return part_file.fail(ApiError::Cancelled).await;
             }
             let before = part_file.len;
             let outcome = tokio::select! {
                 o = self.attempt(url, &mut part_file, ctl) => Some(o),
                 _ = ctl.cancel.cancelled() => None,
             };
+            // Cancelled: what arrived stays in the part file for a later resume.
             let Some(outcome) = outcome else {
-                return self.stop(part_file).await;
+                return part_file.fail(ApiError::Cancelled).await;
             };
             match outcome {
                 Ok(()) => break,
-                Err(Miss::Fatal(e)) => {
-                    let _ = part_file.file.flush().await;
-                    return Err(e);
-                }
+                Err(Miss::Fatal(e)) => return part_file.fail(e).await,
                 Err(Miss::Retry { error }) => {
                     if part_file.len > before {
                         misses = 0;
@@ -218,14 +251,14 @@ impl Client {
                     misses += 1;
                     tracing::debug!(miss = misses, len = part_file.len, error = %error, "download attempt failed");
                     if misses >= MAX_ATTEMPTS {
-                        let _ = part_file.file.flush().await;
-                        return Err(match error {
+                        let error = match error {
                             ApiError::Server { status, .. } => ApiError::Server {
                                 status,
                                 attempts: misses,
                             },
                             other => other,
-                        });
+                        };
+                        return part_file.fail(error).await;
                     }
                     let pause = backoff(self.inner.retry_base, misses);
                     let cancelled = tokio::select! {
@@ -233,41 +266,19 @@ impl Client {
                         _ = ctl.cancel.cancelled() => true,
                     };
                     if cancelled {
-                        return self.stop(part_file).await;
+                        return part_file.fail(ApiError::Cancelled).await;
                     }
                 }
             }
         }
-        let Part {
-            path,
-            mut file,
-            len,
-            hash,
-            fetched,
-            ..
-        } = part_file;
-        file.flush().await.map_err(|e| local(path, e))?;
-        file.sync_data().await.map_err(|e| local(path, e))?;
+        let (len, fetched) = (part_file.len, part_file.fetched);
+        let hash = part_file.close(true).await?;
         let whirlpool = hash.finish().await;
         Ok(DownloadOutcome {
             size: len,
             whirlpool,
             fetched,
         })
-    }
-
-    /// Cancelled: what arrived stays in the part file for a later resume (the hash is dropped: a
-    /// resume hashes the part again).
-    async fn stop(&self, mut part: Part<'_>) -> Result<DownloadOutcome> {
-        if !part.pending.is_empty() {
-            let pending = part.pending.split();
-            part.file
-                .write_all(&pending)
-                .await
-                .map_err(|e| local(part.path, e))?;
-        }
-        part.file.flush().await.map_err(|e| local(part.path, e))?;
-        Err(ApiError::Cancelled)
     }
 
     /// One attempt: a fresh token, a GET from the part's length, the body appended.
@@ -277,13 +288,8 @@ impl Client {
         part: &mut Part<'_>,
         ctl: &TransferCtl,
     ) -> Result<(), Miss> {
-        let token = self.download_token(url).await.map_err(|e| {
-            if e.is_transient() {
-                Miss::Retry { error: e }
-            } else {
-                Miss::Fatal(e)
-            }
-        })?;
+        // The API call has had its own retries and flood pauses: its failure is final here.
+        let token = self.download_token(url).await.map_err(Miss::Fatal)?;
         let target = check_url(&token).map_err(Miss::Fatal)?;
         let mut request = self.inner.http.get(target);
         if part.len > 0 {
@@ -383,7 +389,7 @@ impl Client {
             };
             let dropped = match next {
                 Ok(Ok(Some(bytes))) => {
-                    part.push(&bytes, ctl).await.map_err(Miss::Fatal)?;
+                    part.push(bytes, ctl).await.map_err(Miss::Fatal)?;
                     continue;
                 }
                 Ok(Ok(None)) => None,

@@ -6,6 +6,7 @@ use super::{ApiError, Client, FolderId, FolderListing, Result};
 use crate::sanitize::to_service_name;
 use serde::Deserialize;
 use serde_json::json;
+use tokio::time::Instant;
 
 const LS: Endpoint = Endpoint::read("folder/ls.cgi");
 const MKDIR: Endpoint = Endpoint::write("folder/mkdir.cgi");
@@ -30,7 +31,17 @@ impl Client {
     /// A folder's name and sub-folders (its files come from `file_ls`). Names are as the service
     /// stores them: map them back with `sanitize::from_service_name`.
     pub async fn folder_ls(&self, folder: FolderId) -> Result<FolderListing> {
-        self.call(LS, json!({ "folder_id": folder })).await
+        let listing = self.call(LS, json!({ "folder_id": folder })).await;
+        let mut seen = self.inner.seen_folders();
+        match &listing {
+            Ok(_) => {
+                seen.insert(folder, Instant::now());
+            }
+            Err(_) => {
+                seen.remove(&folder);
+            }
+        }
+        listing
     }
 
     /// Creates `name` (the user's name; mapped for the service here) in `parent`.
@@ -54,6 +65,7 @@ impl Client {
                 "the root folder cannot be removed".into(),
             ));
         }
+        self.inner.seen_folders().remove(&folder);
         self.call_value(RM, &json!({ "folder_id": folder }))
             .await
             .map(drop)

@@ -3,11 +3,12 @@
 
 use super::classify::{Failure, classify};
 use super::pacer::Pacer;
-use super::{ApiError, Client, ClientOptions, Result};
+use super::{ApiError, Client, ClientOptions, FolderId, Result};
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
 use reqwest::{Url, redirect};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 use tokio::time::Instant;
@@ -76,6 +77,9 @@ pub(crate) struct Inner {
     pub(crate) max_flood_wait: Duration,
     /// After a `#38`, `user/info.cgi` is not called before this instant.
     pub(crate) account_gate: Mutex<Option<Instant>>,
+    /// When each folder was last seen to exist (a successful listing), so a run of uploads into
+    /// one folder checks it once per `FOLDER_TRUST`, not once per file.
+    pub(crate) seen_folders: Mutex<HashMap<FolderId, Instant>>,
 }
 
 impl Inner {
@@ -121,7 +125,14 @@ impl Inner {
             retry_base: o.retry_base,
             max_flood_wait: o.max_flood_wait,
             account_gate: Mutex::new(None),
+            seen_folders: Mutex::new(HashMap::new()),
         })
+    }
+
+    pub(crate) fn seen_folders(&self) -> std::sync::MutexGuard<'_, HashMap<FolderId, Instant>> {
+        self.seen_folders
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     pub(crate) fn account_gate(&self) -> std::sync::MutexGuard<'_, Option<Instant>> {

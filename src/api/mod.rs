@@ -15,6 +15,7 @@ mod folders;
 mod http;
 mod multipart;
 mod pacer;
+mod part_writer;
 mod remote_upload;
 #[cfg(test)]
 mod tests_http;
@@ -65,13 +66,15 @@ pub const DEFAULT_API_URL: &str = "https://api.1fichier.com/v1";
 pub struct ClientOptions {
     pub base_url: String,
     pub key: ApiKey,
-    /// API calls per second across the whole program (file bodies are not paced).
+    /// API calls per second across the whole program (file bodies are not paced). Must be more
+    /// than 0; `f64::INFINITY` turns spacing off (tests against a local server).
     pub calls_per_second: f64,
     /// First pause after a flood answer (`#374`, `#412`); it grows on each new flood answer.
     pub flood_wait: Duration,
     /// The longest pause after a flood answer.
     pub max_flood_wait: Duration,
-    /// Tries for 5xx, 429 and network errors before giving up.
+    /// Retries after the first try for 5xx, 429 and network errors before giving up; also the
+    /// number of flood pauses one call sits through before it reports `ApiError::Flood`.
     pub max_retries: u32,
     /// First pause between retries; doubles each time, with jitter.
     pub retry_base: Duration,

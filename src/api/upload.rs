@@ -29,11 +29,13 @@ const UPLOAD_SERVER: Endpoint = Endpoint::get("upload/get_upload_server.cgi");
 /// The service refuses files over 300 GB.
 pub(crate) const MAX_UPLOAD: u64 = 300_000_000_000;
 /// Bytes read from disk at a time: large enough to keep the hashing thread and the socket busy.
-const CHUNK: usize = 512 * 1024;
+const CHUNK: usize = 256 * 1024;
 /// Chunks read ahead of the socket.
 const READ_AHEAD: usize = 2;
 /// An upload that moves no byte for this long has stalled.
 const STALL: Duration = Duration::from_secs(300);
+/// How long a folder seen to exist is trusted to still exist.
+const FOLDER_TRUST: Duration = Duration::from_secs(30);
 /// How many times to ask end.pl for the link while the node is still processing.
 const END_POLLS: u32 = 20;
 const END_TIMEOUT: Duration = Duration::from_secs(60);
@@ -302,7 +304,13 @@ impl Client {
     }
 
     /// An unknown `did` silently lands the file in the root: make sure the folder is there.
+    /// A folder seen within `FOLDER_TRUST` is taken as still there: one listing per folder per
+    /// 30 s is what the service asks for.
     async fn check_folder(&self, folder: FolderId) -> Result<()> {
+        let seen = self.inner.seen_folders().get(&folder).copied();
+        if seen.is_some_and(|at| at.elapsed() < FOLDER_TRUST) {
+            return Ok(());
+        }
         let gone = |detail: String| ApiError::NotFound {
             message: format!("destination folder {folder} ({detail})"),
         };

@@ -1,7 +1,8 @@
 //! The /v1 listener: what every API call goes through before its endpoint (counting, flood
-//! detection, injected 5xx, method, Content-Type, key, JSON body), then dispatch by path.
+//! detection, injected 5xx, method, Content-Type, key, JSON body), then dispatch by path; an
+//! injected fault may cut the answer's JSON on the way out.
 
-use super::reply::{Ko, json_reply, proxy_error};
+use super::reply::{Ko, cut_json, json_reply, proxy_error};
 use super::{Shared, download, endpoints, remote, upload};
 use axum::Router;
 use axum::body::Bytes;
@@ -74,7 +75,15 @@ async fn entry(
         return proxy_error(status);
     }
     let mut pretty = false;
-    match call(&shared, &endpoint, &method, &headers, &body, &mut pretty) {
+    let answer = call(&shared, &endpoint, &method, &headers, &body, &mut pretty);
+    if shared.faults.roll_garbage() {
+        let value = match &answer {
+            Ok(value) => value.clone(),
+            Err(ko) => ko.body(),
+        };
+        return cut_json(&value);
+    }
+    match answer {
         Ok(value) => json_reply(StatusCode::OK, &value, pretty),
         Err(ko) => ko.into_response(pretty),
     }

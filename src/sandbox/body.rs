@@ -2,13 +2,13 @@
 //! (the demo's big and numerous files, which cost no disk). Copies of a file share one body; a
 //! disk body is deleted when its last holder lets it go.
 
+use crate::checksum::Whirlpool;
 use crate::checksum::whirlpool_hex;
 use bytes::Bytes;
 use std::io::{self, Read};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
-use crate::checksum::Whirlpool;
 
 /// Where a body's bytes live.
 pub(crate) enum BodyKind {
@@ -148,7 +148,9 @@ pub(crate) fn spawn_checksums(mut bodies: Vec<Arc<StoredBody>>, stop: Arc<Atomic
     }
 }
 
-fn hash_body(body: &StoredBody, stop: &AtomicBool) -> Option<String> {
+/// The whirlpool of a body's bytes, read again from where they live; `None` if they cannot be
+/// read or `stop` is raised.
+pub(crate) fn hash_body(body: &StoredBody, stop: &AtomicBool) -> Option<String> {
     let mut hasher = Whirlpool::new();
     let mut buf = vec![0u8; 1 << 20];
     match &body.kind {

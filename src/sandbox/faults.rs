@@ -1,4 +1,5 @@
-//! Fault injection (latency, bandwidth, dropped connections, 5xx, flood locks, slow end.pl) and the
+//! Fault injection (latency, bandwidth, dropped connections, 5xx, cut JSON, flood locks, slow end.pl)
+//! and the
 //! counters tests read to check what a client did (calls per endpoint, its densest second, bytes).
 
 use axum::http::StatusCode;
@@ -19,6 +20,7 @@ struct FaultState {
     cut_downloads: Option<(u64, u32)>,
     cut_uploads: Option<(u64, u32)>,
     error_rate: f64,
+    garbage_rate: f64,
     locked_until: Option<Instant>,
     end_pending: u32,
 }
@@ -52,6 +54,16 @@ impl Faults {
     /// The share (0..1) of API calls answered with a 5xx (500, 502 or 503).
     pub fn set_error_rate(&self, share: f64) {
         self.state().error_rate = if share.is_finite() {
+            share.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+    }
+
+    /// The share (0..1) of API calls whose JSON answer is cut in the middle (HTTP 200, as when a
+    /// proxy drops the connection mid-answer). The call itself is carried out: a write happened.
+    pub fn set_garbage_rate(&self, share: f64) {
+        self.state().garbage_rate = if share.is_finite() {
             share.clamp(0.0, 1.0)
         } else {
             0.0
@@ -101,6 +113,12 @@ impl Faults {
             1 => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         })
+    }
+
+    /// Whether this call's answer must be cut, if the dice say so.
+    pub(crate) fn roll_garbage(&self) -> bool {
+        let rate = self.state().garbage_rate;
+        rate > 0.0 && fastrand::f64() < rate
     }
 
     pub(crate) fn locked(&self, now: Instant) -> bool {
@@ -251,5 +269,10 @@ mod tests {
         assert!(faults.roll_error().is_some_and(|s| s.is_server_error()));
         faults.clear();
         assert!(faults.roll_error().is_none());
+        assert!(!faults.roll_garbage());
+        faults.set_garbage_rate(1.0);
+        assert!(faults.roll_garbage());
+        faults.set_garbage_rate(f64::NAN);
+        assert!(!faults.roll_garbage());
     }
 }

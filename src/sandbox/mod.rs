@@ -333,6 +333,13 @@ impl Sandbox {
         body.read_all().ok()
     }
 
+    /// The whirlpool of the bytes stored for `url`, hashed again from disk (not the checksum kept
+    /// since the upload), in bounded memory: to check what a large upload stored. Blocking.
+    pub fn stored_whirlpool(&self, url: &str) -> Option<String> {
+        let body = self.shared.store().file_by_url(url).ok()?.body.clone();
+        body::hash_body(&body, &AtomicBool::new(false))
+    }
+
     /// The names of a folder's sub folders and files, in the service's order.
     pub fn list_names(&self, folder: u64) -> (Vec<String>, Vec<String>) {
         self.shared.store().list_names(folder)

@@ -43,12 +43,13 @@ impl Ko {
         Self::forbidden(format!("Invalid parameter {param}"))
     }
 
+    /// The KO body.
+    pub fn body(&self) -> Value {
+        json!({"status": "KO", "message": self.message})
+    }
+
     pub fn into_response(self, pretty: bool) -> Response {
-        json_reply(
-            self.http,
-            &json!({"status": "KO", "message": self.message}),
-            pretty,
-        )
+        json_reply(self.http, &self.body(), pretty)
     }
 }
 
@@ -61,6 +62,23 @@ pub(crate) fn json_reply(status: StatusCode, value: &Value, pretty: bool) -> Res
     }
     .unwrap_or_default();
     let mut response = (status, text).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+/// An answer cut halfway through its JSON, with HTTP 200 and an honest Content-Length for what
+/// is sent: the client must see a malformed body, not a network error.
+pub(crate) fn cut_json(value: &Value) -> Response {
+    let mut text = serde_json::to_string(value).unwrap_or_default();
+    let mut cut = text.len() / 2;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    text.truncate(cut);
+    let mut response = (StatusCode::OK, text).into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),

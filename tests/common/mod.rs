@@ -1,6 +1,7 @@
 //! Shared test fixtures: a sandbox on its own runtime, and the real binary pointed at it.
 #![allow(dead_code)]
 
+pub mod api;
 pub mod tmux;
 
 use fichier_tui::sandbox::{Sandbox, SandboxConfig, TEST_KEY};
@@ -26,7 +27,9 @@ impl TestSandbox {
             .enable_all()
             .build()
             .expect("a runtime");
-        let sandbox = runtime.block_on(Sandbox::start(config)).expect("the sandbox starts");
+        let sandbox = runtime
+            .block_on(Sandbox::start(config))
+            .expect("the sandbox starts");
         TestSandbox { sandbox, runtime }
     }
 
@@ -47,7 +50,9 @@ pub struct Home {
 impl Home {
     /// A home whose config paces API calls fast: the sandbox allows it, and tests stay quick.
     pub fn new() -> Home {
-        let home = Home { dir: tempfile::tempdir().expect("a temp dir") };
+        let home = Home {
+            dir: tempfile::tempdir().expect("a temp dir"),
+        };
         home.write_config("calls_per_second = 50.0\nflood_wait_seconds = 1\n");
         home
     }
@@ -89,7 +94,9 @@ impl Home {
     /// The binary, with this home's environment and nothing of the caller's key.
     pub fn command(&self, url: &str) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_fichier-tui"));
-        cmd.env_remove("FICHIER_API_KEY").env_remove("RCLONE_FICHIER_API_KEY").env_remove("FICHIER_API_URL");
+        cmd.env_remove("FICHIER_API_KEY")
+            .env_remove("RCLONE_FICHIER_API_KEY")
+            .env_remove("FICHIER_API_URL");
         cmd.env("NO_COLOR", "1");
         for (k, v) in self.env(url) {
             cmd.env(k, v);
@@ -123,5 +130,12 @@ pub fn fichier(home: &Home, url: &str, args: &[&str]) -> Outcome {
 
 /// Deterministic bytes of any length, different per seed.
 pub fn pattern(len: usize, seed: u8) -> Vec<u8> {
-    (0..len).map(|i| ((i as u64).wrapping_mul(2654435761).wrapping_add(seed as u64) >> 7) as u8).collect()
+    (0..len)
+        .map(|i| {
+            ((i as u64)
+                .wrapping_mul(2654435761)
+                .wrapping_add(seed as u64)
+                >> 7) as u8
+        })
+        .collect()
 }

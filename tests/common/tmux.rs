@@ -12,7 +12,13 @@ pub struct Tmux {
 impl Tmux {
     /// Starts `program args` in a `width` x `height` terminal with `env` added. The pane stays
     /// after the program exits, so its last screen and exit status can be read.
-    pub fn start(program: &Path, args: &[&str], env: &[(&str, &str)], width: u16, height: u16) -> Tmux {
+    pub fn start(
+        program: &Path,
+        args: &[&str],
+        env: &[(&str, &str)],
+        width: u16,
+        height: u16,
+    ) -> Tmux {
         let socket = format!("fichier-test-{}-{}", std::process::id(), fastrand::u64(..));
         let tmux = Tmux { socket };
         let mut cmd = tmux.command();
@@ -32,7 +38,15 @@ impl Tmux {
         let status = cmd.status().expect("tmux runs");
         assert!(status.success(), "tmux new-session failed");
         tmux.run(&["set-option", "-t", "main", "status", "off"]);
-        tmux.run(&["resize-window", "-t", "main", "-x", &width.to_string(), "-y", &height.to_string()]);
+        tmux.run(&[
+            "resize-window",
+            "-t",
+            "main",
+            "-x",
+            &width.to_string(),
+            "-y",
+            &height.to_string(),
+        ]);
         tmux
     }
 
@@ -67,21 +81,37 @@ impl Tmux {
 
     /// A tmux format value of the pane, e.g. `#{alternate_on}`.
     pub fn pane_format(&self, format: &str) -> String {
-        self.run(&["display-message", "-p", "-t", "main", format]).trim().to_string()
+        self.run(&["display-message", "-p", "-t", "main", format])
+            .trim()
+            .to_string()
     }
 
     pub fn resize(&self, width: u16, height: u16) {
-        self.run(&["resize-window", "-t", "main", "-x", &width.to_string(), "-y", &height.to_string()]);
+        self.run(&[
+            "resize-window",
+            "-t",
+            "main",
+            "-x",
+            &width.to_string(),
+            "-y",
+            &height.to_string(),
+        ]);
     }
 
     /// Waits until the screen contains `text`; panics with the last screen after `timeout`.
     pub fn wait_for(&self, text: &str, timeout: Duration) -> String {
         self.wait_until(timeout, |s| s.contains(text))
-            .unwrap_or_else(|last| panic!("waited {timeout:?} for {text:?}; the screen was:\n{last}"))
+            .unwrap_or_else(|last| {
+                panic!("waited {timeout:?} for {text:?}; the screen was:\n{last}")
+            })
     }
 
     /// Waits until `check` accepts the screen; returns the last screen if it never does.
-    pub fn wait_until(&self, timeout: Duration, check: impl Fn(&str) -> bool) -> Result<String, String> {
+    pub fn wait_until(
+        &self,
+        timeout: Duration,
+        check: impl Fn(&str) -> bool,
+    ) -> Result<String, String> {
         let start = Instant::now();
         loop {
             let screen = self.screen();

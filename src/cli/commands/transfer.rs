@@ -6,7 +6,9 @@ use crate::cli::args::{DownloadArgs, TransferFlags, UploadArgs};
 use crate::cli::output::name;
 use crate::cli::session::Session;
 use crate::remote::Target;
-use crate::transfer::{Engine, EngineEvent, EngineOptions, JobId, JobKind, JobState, JobView, Summary};
+use crate::transfer::{
+    Engine, EngineEvent, EngineOptions, JobId, JobKind, JobState, JobView, Summary,
+};
 use crate::units::{Bytes, Rate};
 use anyhow::{Context, bail};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -32,15 +34,23 @@ pub async fn upload(session: &Session, args: &UploadArgs) -> anyhow::Result<bool
 }
 
 fn upload_job(path: &Path, folder: FolderId) -> anyhow::Result<JobKind> {
-    let meta = std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let meta =
+        std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
     let local = std::path::absolute(path)?;
     if meta.is_dir() {
-        return Ok(JobKind::UploadDir { local, parent: folder });
+        return Ok(JobKind::UploadDir {
+            local,
+            parent: folder,
+        });
     }
     let Some(file_name) = local.file_name().and_then(|n| n.to_str()) else {
         bail!("{} has no usable file name", path.display());
     };
-    Ok(JobKind::Upload { remote_name: file_name.to_string(), local, folder })
+    Ok(JobKind::Upload {
+        remote_name: file_name.to_string(),
+        local,
+        folder,
+    })
 }
 
 pub async fn download(session: &Session, args: &DownloadArgs) -> anyhow::Result<bool> {
@@ -57,20 +67,34 @@ pub async fn download(session: &Session, args: &DownloadArgs) -> anyhow::Result<
                 size: file.size,
                 checksum: file.checksum,
             },
-            Target::Folder { id, name } => JobKind::DownloadDir { folder: id, name, local_parent: dest.clone() },
+            Target::Folder { id, name } => JobKind::DownloadDir {
+                folder: id,
+                name,
+                local_parent: dest.clone(),
+            },
         });
     }
     run_jobs(session, &args.flags, jobs).await
 }
 
 /// Runs jobs to the end; true when none failed.
-async fn run_jobs(session: &Session, flags: &TransferFlags, jobs: Vec<JobKind>) -> anyhow::Result<bool> {
+async fn run_jobs(
+    session: &Session,
+    flags: &TransferFlags,
+    jobs: Vec<JobKind>,
+) -> anyhow::Result<bool> {
     let mut options = EngineOptions::new(session.dirs.state.join("cli-queue"));
     options.concurrency = flags.jobs.unwrap_or(session.config.transfers.jobs).max(1);
-    options.bwlimit = flags.bwlimit.or_else(|| crate::units::parse_size(&session.config.transfers.bwlimit));
+    options.bwlimit = flags
+        .bwlimit
+        .or_else(|| crate::units::parse_size(&session.config.transfers.bwlimit));
     options.on_conflict = flags.on_conflict.into();
     let (engine, mut events) = Engine::start(session.client.clone(), options)?;
-    let resumed = engine.jobs().iter().filter(|j| !j.state.is_finished()).count();
+    let resumed = engine
+        .jobs()
+        .iter()
+        .filter(|j| !j.state.is_finished())
+        .count();
     if resumed > 0 {
         eprintln!("resuming {resumed} transfer(s) from an interrupted run");
     }
@@ -127,18 +151,38 @@ impl Report {
             .filter(|j| matches!(j.state, JobState::Skipped { .. }))
             .map(|j| j.name.clone())
             .collect();
-        let failed = summary.failed.iter().map(|f| Failure { name: f.name.clone(), reason: f.reason.clone() }).collect();
-        Report { files: summary.done, bytes: summary.bytes, skipped, failed, seconds }
+        let failed = summary
+            .failed
+            .iter()
+            .map(|f| Failure {
+                name: f.name.clone(),
+                reason: f.reason.clone(),
+            })
+            .collect();
+        Report {
+            files: summary.done,
+            bytes: summary.bytes,
+            skipped,
+            failed,
+            seconds,
+        }
     }
 
     fn print(&self) {
         for skipped in &self.skipped {
-            eprintln!("skipped {} (already there; --on-conflict rename or overwrite to change that)", name(skipped));
+            eprintln!(
+                "skipped {} (already there; --on-conflict rename or overwrite to change that)",
+                name(skipped)
+            );
         }
         for f in &self.failed {
             eprintln!("failed  {}: {}", name(&f.name), name(&f.reason));
         }
-        let rate = if self.seconds > 0.0 { self.bytes as f64 / self.seconds } else { 0.0 };
+        let rate = if self.seconds > 0.0 {
+            self.bytes as f64 / self.seconds
+        } else {
+            0.0
+        };
         eprintln!(
             "{} file(s), {} in {:.1} s ({}), {} skipped, {} failed",
             self.files,
@@ -161,21 +205,35 @@ struct Bars {
 impl Bars {
     fn new() -> Bars {
         if !std::io::stderr().is_terminal() {
-            return Bars { multi: None, total: None, bars: HashMap::new() };
+            return Bars {
+                multi: None,
+                total: None,
+                bars: HashMap::new(),
+            };
         }
         let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(10));
         let total = multi.add(ProgressBar::new(0));
         total.set_style(
-            ProgressStyle::with_template("total {bar:30} {bytes}/{total_bytes} {binary_bytes_per_sec} {msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            ProgressStyle::with_template(
+                "total {bar:30} {bytes}/{total_bytes} {binary_bytes_per_sec} {msg}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
-        Bars { multi: Some(multi), total: Some(total), bars: HashMap::new() }
+        Bars {
+            multi: Some(multi),
+            total: Some(total),
+            bars: HashMap::new(),
+        }
     }
 
     fn draw(&mut self, jobs: &Arc<Vec<JobView>>) {
-        let (Some(multi), Some(total)) = (&self.multi, &self.total) else { return };
-        let style = ProgressStyle::with_template("{prefix:>4} {wide_msg} {bar:24} {bytes}/{total_bytes} {binary_bytes_per_sec} {eta}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar());
+        let (Some(multi), Some(total)) = (&self.multi, &self.total) else {
+            return;
+        };
+        let style = ProgressStyle::with_template(
+            "{prefix:>4} {wide_msg} {bar:24} {bytes}/{total_bytes} {binary_bytes_per_sec} {eta}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar());
         let mut running = HashSet::new();
         let (mut done_bytes, mut all_bytes, mut finished) = (0, 0, 0);
         for job in jobs.iter() {

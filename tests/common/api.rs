@@ -1,0 +1,81 @@
+//! Fixtures for the API client's tests: a sandbox on the test's own runtime, clients with short
+//! pauses (fast paces unless pacing is the subject), counters and files.
+
+use fichier_tui::api::{ApiKey, Client, ClientOptions, TransferCtl};
+use fichier_tui::sandbox::{Sandbox, SandboxConfig, TEST_KEY};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// A sandbox with the test settings (no flood detection, `user/info` unlimited).
+pub async fn sandbox() -> Sandbox {
+    sandbox_with(SandboxConfig::for_tests()).await
+}
+
+pub async fn sandbox_with(config: SandboxConfig) -> Sandbox {
+    // reqwest is built without a default TLS provider.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    Sandbox::start(config).await.expect("the sandbox starts")
+}
+
+/// Options for the sandbox with its key: a fast pace and short pauses, so a test that is not
+/// about pacing spends no time waiting.
+pub fn options(sb: &Sandbox) -> ClientOptions {
+    let mut o = ClientOptions::new(sb.api_url(), ApiKey::new(TEST_KEY));
+    o.calls_per_second = 1000.0;
+    o.flood_wait = Duration::from_millis(50);
+    o.max_flood_wait = Duration::from_millis(400);
+    o.max_retries = 3;
+    o.retry_base = Duration::from_millis(2);
+    o
+}
+
+pub fn client(sb: &Sandbox) -> Client {
+    Client::new(options(sb)).expect("a client")
+}
+
+pub fn client_with(sb: &Sandbox, change: impl FnOnce(&mut ClientOptions)) -> Client {
+    let mut o = options(sb);
+    change(&mut o);
+    Client::new(o).expect("a client")
+}
+
+/// Calls the sandbox received on one endpoint, refused ones included.
+pub fn calls(sb: &Sandbox, endpoint: &str) -> u64 {
+    sb.stats().by_endpoint.get(endpoint).copied().unwrap_or(0)
+}
+
+/// Every listing call (folders and files) the sandbox received.
+pub fn listings(sb: &Sandbox) -> u64 {
+    calls(sb, "folder/ls.cgi") + calls(sb, "file/ls.cgi")
+}
+
+pub fn ctl() -> TransferCtl {
+    TransferCtl::default()
+}
+
+/// Writes `len` bytes of `super::pattern(_, seed)` to `path` a MiB at a time, never holding the
+/// whole file; returns its whirlpool, computed on the way.
+pub fn write_pattern(path: &Path, len: u64, seed: u8) -> String {
+    const BLOCK: u64 = 1 << 20;
+    let mut file = std::io::BufWriter::new(std::fs::File::create(path).expect("create"));
+    let mut hasher = fichier_tui::checksum::Whirlpool::new();
+    let mut offset = 0u64;
+    while offset < len {
+        let n = (len - offset).min(BLOCK);
+        // The block depends on its offset too, so no two blocks of a big file are the same.
+        let block = super::pattern(n as usize, seed.wrapping_add((offset / BLOCK) as u8));
+        hasher.update(&block);
+        file.write_all(&block).expect("write");
+        offset += n;
+    }
+    file.flush().expect("flush");
+    hex::encode(hasher.finalize())
+}
+
+/// A small local file with this content.
+pub fn local_file(dir: &Path, name: &str, content: &[u8]) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, content).expect("write");
+    path
+}
