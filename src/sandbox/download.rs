@@ -239,7 +239,10 @@ impl Outflow {
             return None;
         }
         if self.cut_left == Some(0) || self.shared.stop.load(Ordering::Relaxed) {
-            // Dropping the connection mid-body is the point: the client must see it fail.
+            // Dropping the connection mid-body is the point: the client must see it fail. The
+            // bytes before the cut are the client's to keep, so let them leave the buffers first:
+            // killing at once can drop even the response head on a loaded machine.
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
             self.conn.kill();
             return Some(Err(io::Error::new(
                 io::ErrorKind::ConnectionAborted,
