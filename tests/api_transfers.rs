@@ -159,6 +159,43 @@ async fn a_file_that_shrinks_during_its_upload_fails_clearly() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_that_grows_during_its_upload_fails_clearly() {
+    let sb = sandbox().await;
+    let dir = tempfile::tempdir().unwrap();
+    let size = 1 << 20;
+    let path = local_file(dir.path(), "grows.bin", &pattern(size, 15));
+    let ctl = TransferCtl {
+        bandwidth: Some(Arc::new(Bandwidth::new(Some(1 << 20)))),
+        ..TransferCtl::default()
+    };
+    let grow = {
+        let (path, progress) = (path.clone(), ctl.progress.clone());
+        tokio::spawn(async move {
+            while progress.load(Ordering::Relaxed) < 256 << 10 {
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+            let mut file = std::fs::OpenOptions::new()
+                .append(true)
+                .open(&path)
+                .unwrap();
+            std::io::Write::write_all(&mut file, b"more").unwrap();
+        })
+    };
+    let e = client(&sb)
+        .upload_file(&path, FolderId::ROOT, "grows.bin", &ctl)
+        .await
+        .unwrap_err();
+    grow.await.unwrap();
+    assert!(
+        matches!(&e, ApiError::Local { .. })
+            && e.to_string().contains("more bytes than the 1048576 bytes"),
+        "{e:?}"
+    );
+    assert!(sb.list_names(0).1.is_empty());
+    assert_eq!(sb.stats().uploads_completed, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_disk_stops_the_download() {
     let full = std::path::Path::new("/dev/full");
     if !full.exists() {
