@@ -87,7 +87,7 @@ async fn a_burst_from_many_tasks_keeps_to_the_pace() {
 async fn a_flood_lock_is_waited_out_by_every_task() {
     let sb = sandbox_with(SandboxConfig::for_tests()).await;
     let c = client_with(&sb, |o| {
-        o.calls_per_second = 50.0;
+        o.calls_per_second = 200.0;
         o.flood_wait = Duration::from_millis(100);
         o.max_flood_wait = Duration::from_millis(800);
         o.max_retries = 6;
@@ -115,8 +115,9 @@ async fn a_flood_lock_is_waited_out_by_every_task() {
         Duration::from_secs(10),
         rx.wait_for(|s| *s == PaceStatus::Ready),
     )
-    .await;
-    assert!(ready.is_ok(), "{:?}", *rx.borrow());
+    .await
+    .map(|r| r.is_ok());
+    assert_eq!(ready, Ok(true), "the status went back to Ready");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -135,7 +136,7 @@ async fn a_pace_above_the_limit_meets_locks_slows_down_and_ends() {
     });
     let seen = watch_statuses(&c);
     let started = std::time::Instant::now();
-    let results = burst(&c, 5, 40).await;
+    let results = burst(&c, 5, 30).await;
     for r in &results {
         assert!(r.is_ok(), "{r:?}");
     }
@@ -191,6 +192,8 @@ async fn user_info_asked_by_many_at_once_costs_one_call() {
     })
     .await;
     let c = client_with(&sb, |o| o.calls_per_second = 1000.0);
+    // A call takes a while, as on the real network: the others ask while the first is out.
+    sb.faults().set_latency(Duration::from_millis(150));
     let mut handles = Vec::new();
     for _ in 0..6 {
         let c = c.clone();
