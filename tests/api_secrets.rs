@@ -102,7 +102,10 @@ async fn a_trace_log_of_a_whole_session_never_shows_the_key() {
     c.file_info(&up.file.url).await.unwrap();
     let part = dir.path().join("down.part");
     c.download_file(&up.file.url, &part, &ctl()).await.unwrap();
-    let copies = c.file_cp(&[up.file.url.clone()], folder).await.unwrap();
+    let copies = c
+        .file_cp(std::slice::from_ref(&up.file.url), folder)
+        .await
+        .unwrap();
     c.file_rename(&[(copies[0].1.clone(), "renamed".into())])
         .await
         .unwrap();
