@@ -306,7 +306,7 @@ async fn an_upload_takes_three_steps_and_lands_whole() {
     );
     assert_eq!(
         sb.list_names(folder).1,
-        [out.file.filename.clone()],
+        std::slice::from_ref(&out.file.filename),
         "in the folder asked for"
     );
     assert_eq!(
@@ -380,7 +380,7 @@ async fn a_remote_upload_pulls_a_loopback_url() {
     // The URL to pull: a download token of another file, on loopback.
     let token = c.download_token(&source).await.unwrap();
     let job = c
-        .remote_request(&[token.clone()], FolderId(into))
+        .remote_request(std::slice::from_ref(&token), FolderId(into))
         .await
         .unwrap();
     let mut results = Vec::new();

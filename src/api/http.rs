@@ -77,6 +77,9 @@ pub(crate) struct Inner {
     pub(crate) max_flood_wait: Duration,
     /// After a `#38`, `user/info.cgi` is not called before this instant.
     pub(crate) account_gate: Mutex<Option<Instant>>,
+    /// One `user/info.cgi` at a time, and the last account it read with when: callers that
+    /// queued behind a call take its answer instead of calling again.
+    pub(crate) account_last: tokio::sync::Mutex<Option<(Instant, super::AccountInfo)>>,
     /// When each folder was last seen to exist (a successful listing), so a run of uploads into
     /// one folder checks it once per `FOLDER_TRUST`, not once per file.
     pub(crate) seen_folders: Mutex<HashMap<FolderId, Instant>>,
@@ -125,6 +128,7 @@ impl Inner {
             retry_base: o.retry_base,
             max_flood_wait: o.max_flood_wait,
             account_gate: Mutex::new(None),
+            account_last: tokio::sync::Mutex::new(None),
             seen_folders: Mutex::new(HashMap::new()),
         })
     }

@@ -1,5 +1,7 @@
 //! One gate for every API call of the program: calls are spaced to the configured rate, and a
-//! flood answer from the service closes the gate for everyone until the pause is over.
+//! flood answer from the service closes the gate for everyone until the pause is over. A flood
+//! also slows the pace itself (as rclone backs off to 5 s), and the pace comes back slowly with
+//! successes: going back to the pace that was locked would only meet the lock again.
 //!
 //! Time is tokio's, so tests drive it with `tokio::time::pause` instead of the wall clock.
 
@@ -8,6 +10,11 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use tokio::sync::watch;
 use tokio::time::{Instant, sleep_until};
+
+/// The slowest spacing a flood can push the pace to (unless the configured one is slower).
+const SLOWEST: Duration = Duration::from_secs(5);
+/// Each success takes back this share of the spacing a flood added.
+const RECOVERY: u32 = 32;
 
 /// What a call learns from the pacer when it may go: which flood "generation" it was sent in, so
 /// several answers to calls that were all in flight when the lock started grow the pause once.
@@ -24,6 +31,8 @@ struct FloodState {
     pause: Duration,
     /// Bumped at each new flood pause.
     generation: u64,
+    /// The spacing between calls now: the configured one, or more after a flood.
+    spacing: Duration,
 }
 
 #[derive(Debug)]
@@ -58,6 +67,7 @@ impl Pacer {
                 until: None,
                 pause: Duration::ZERO,
                 generation: 0,
+                spacing: interval,
             }),
             status: Arc::new(watch::Sender::new(PaceStatus::Ready)),
         }
@@ -83,8 +93,11 @@ impl Pacer {
             // A flood answer may arrive while we sleep and push the gate further: look again.
             sleep_until(at).await;
         }
-        *next = Instant::now() + self.interval;
-        let generation = self.state().generation;
+        let (generation, spacing) = {
+            let f = self.state();
+            (f.generation, f.spacing)
+        };
+        *next = Instant::now() + spacing;
         self.clear_status_if_passed();
         Permit { generation }
     }
@@ -103,6 +116,8 @@ impl Pacer {
                     (f.pause * 2).min(self.max_flood_wait)
                 };
                 f.generation += 1;
+                // The pace that met the lock is too fast: halve it (spacing off stays off).
+                f.spacing = (f.spacing * 2).min(SLOWEST.max(self.interval));
                 let until = now + f.pause;
                 f.until = Some(f.until.map_or(until, |u| u.max(until)));
             }
@@ -126,12 +141,25 @@ impl Pacer {
         self.announce(until, reason);
     }
 
-    /// A call went through: the next flood answer starts again from the first pause.
+    /// A call went through: the next flood answer starts again from the first pause, and the
+    /// pace takes back a little of what floods slowed it by.
     pub(crate) fn success(&self, permit: Permit) {
         let mut f = self.state();
         if permit.generation == f.generation {
             f.pause = Duration::ZERO;
+            let extra = f.spacing.saturating_sub(self.interval);
+            f.spacing = if extra < Duration::from_millis(1) {
+                self.interval
+            } else {
+                f.spacing - extra / RECOVERY
+            };
         }
+    }
+
+    /// The spacing between calls now (for tests and logs).
+    #[cfg(test)]
+    pub(crate) fn current_spacing(&self) -> Duration {
+        self.state().spacing
     }
 
     /// The pause a new flood answer would start with now (for tests and logs).
@@ -272,6 +300,41 @@ mod tests {
         // A success of a call sent before the lock does not reset the pause either.
         p.success(b);
         assert_eq!(p.current_pause(), Duration::from_secs(30));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_flood_slows_the_pace_and_successes_bring_it_back() {
+        let p = Pacer::new(2.0, Duration::from_secs(1), Duration::from_secs(8));
+        let permit = p.acquire().await;
+        p.flood(permit, "flood lock");
+        assert_eq!(p.current_spacing(), Duration::from_secs(1));
+        // After the pause, calls are a second apart, not half a second.
+        let a = p.acquire().await;
+        let t = Instant::now();
+        p.success(a);
+        let b = p.acquire().await;
+        assert_eq!(Instant::now() - t, Duration::from_secs(1));
+        // The pace comes back a little with each success.
+        assert_eq!(
+            p.current_spacing(),
+            Duration::from_secs(1) - Duration::from_millis(500) / RECOVERY
+        );
+        p.success(b);
+        for _ in 0..400 {
+            p.success(Permit { generation: 1 });
+        }
+        assert_eq!(p.current_spacing(), Duration::from_millis(500));
+        // Floods in a row slow it to 5 s at most.
+        for _ in 0..10 {
+            let permit = p.acquire().await;
+            p.flood(permit, "flood lock");
+        }
+        assert_eq!(p.current_spacing(), SLOWEST);
+        // Spacing turned off stays off.
+        let free = pacer(f64::INFINITY);
+        let permit = free.acquire().await;
+        free.flood(permit, "flood lock");
+        assert_eq!(free.current_spacing(), Duration::ZERO);
     }
 
     #[tokio::test(start_paused = true)]
