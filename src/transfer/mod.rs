@@ -271,7 +271,9 @@ impl Engine {
         ))
     }
 
-    /// Adds jobs at the end of the queue, in this order.
+    /// Adds jobs at the end of the queue, in this order. A job the queue already holds and has not
+    /// finished (a folder job counts until its files are done) is not added again: a notice says
+    /// so, and its id never shows in the list.
     pub fn enqueue(&self, jobs: Vec<JobKind>) -> Vec<JobId> {
         let with_ids: Vec<(JobId, JobKind)> = jobs
             .into_iter()

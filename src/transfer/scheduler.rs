@@ -172,6 +172,13 @@ impl Scheduler {
         match command {
             Command::Enqueue(jobs) => {
                 for (id, kind) in jobs {
+                    if let Some(twin) = self.queue.twin_in_progress(&kind) {
+                        let _ = self.events.send(EngineEvent::Notice(format!(
+                            "{} is already in the queue (job {twin}): not added again",
+                            super::queue::display_name(&kind)
+                        )));
+                        continue;
+                    }
                     self.queue.push(Entry::new(id, kind, Default::default()));
                 }
                 self.changed();

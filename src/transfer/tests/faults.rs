@@ -52,9 +52,9 @@ async fn a_large_download_cut_five_times_resumes_each_time() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_lock_among_many_uploads_costs_waiting_not_failures() {
     let env = Env::with(SandboxConfig {
-        // The client below calls up to 200 times a second: the service locks it again and again.
-        flood_limit: Some(120),
-        flood_lock: Duration::from_millis(150),
+        // The client below calls up to 500 times a second: the service locks it again and again.
+        flood_limit: Some(150),
+        flood_lock: Duration::from_millis(100),
         ..SandboxConfig::for_tests()
     });
     let folder = env.folder(0, "many");
@@ -69,10 +69,13 @@ async fn a_flood_lock_among_many_uploads_costs_waiting_not_failures() {
         kinds.push(upload(&dir.join(&name), folder, &name));
         expected.push((name, digest(&data)));
     }
-    let (engine, mut rx) = env.start(EngineOptions {
-        concurrency: 6,
-        ..env.opts()
-    });
+    let (engine, mut rx) = env.start_paced(
+        EngineOptions {
+            concurrency: 6,
+            ..env.opts()
+        },
+        500.0,
+    );
     let ids = engine.enqueue(kinds);
     let waited = tokio::spawn(async move {
         let mut seen = false;
@@ -90,7 +93,10 @@ async fn a_flood_lock_among_many_uploads_costs_waiting_not_failures() {
     assert_eq!(summary.done, 200, "{:?}", summary.failed);
     assert!(summary.failed.is_empty());
     let stats = env.stats();
-    assert!(stats.flood_locks > 0, "the pace never met the limit");
+    assert!(
+        stats.flood_locks > 0,
+        "the pace never met the limit: {stats:?}"
+    );
     assert_eq!(stats.uploads_completed, 200, "each file sent once");
     let mut remote = env.remote(folder);
     remote.sort();

@@ -121,6 +121,19 @@ impl Env {
     fn start(&self, options: EngineOptions) -> (Engine, mpsc::UnboundedReceiver<EngineEvent>) {
         Engine::start(self.client(), options).unwrap()
     }
+    /// `start` with a client that calls the API up to `calls_per_second`.
+    fn start_paced(
+        &self,
+        options: EngineOptions,
+        calls_per_second: f64,
+    ) -> (Engine, mpsc::UnboundedReceiver<EngineEvent>) {
+        let client = Client::new(ClientOptions {
+            calls_per_second,
+            ..client_options(&self.sb().api_url())
+        })
+        .unwrap();
+        Engine::start(client, options).unwrap()
+    }
     fn file(&self, name: &str, size: usize, seed: u8) -> (PathBuf, Vec<u8>) {
         let path = self.local.path().join(name);
         let data = bytes(size, seed);

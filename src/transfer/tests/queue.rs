@@ -182,3 +182,38 @@ async fn a_shutdown_right_after_enqueue_starts_nothing() {
     assert_eq!(saved[0].state, SavedState::Queued);
     assert_eq!(env.stats().api_calls, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_already_under_way_is_not_queued_twice() {
+    let env = Env::new();
+    let folder = env.folder(0, "d");
+    let (a, data) = env.file("a.bin", 20_000, 1);
+    env.sb().faults().set_bandwidth(Some(50_000));
+    let (engine, mut rx) = env.start(EngineOptions {
+        on_conflict: ConflictPolicy::Rename,
+        ..env.opts()
+    });
+    let ids = engine.enqueue(vec![
+        upload(&a, folder, "a.bin"),
+        upload(&a, folder, "a.bin"),
+    ]);
+    env.until_stats("the upload sending", |s| s.upload_bytes_received > 0)
+        .await;
+    // Asked for again while it runs: still one job.
+    let again = engine.enqueue(vec![upload(&a, folder, "a.bin")]);
+    env.sb().faults().set_bandwidth(None);
+    idle(&engine).await;
+    let listed: Vec<JobId> = engine.jobs().iter().map(|j| j.id).collect();
+    assert_eq!(listed, vec![ids[0]], "{again:?} {ids:?}");
+    let notices = drain(&mut rx)
+        .into_iter()
+        .filter(|e| matches!(e, EngineEvent::Notice(t) if t.contains("already in the queue")))
+        .count();
+    assert_eq!(notices, 2);
+    assert_eq!(env.remote(folder), expect(&[("a.bin", &data)]));
+    // Once it is done, asking again is a new job (here: a second copy, as Rename says).
+    let later = engine.enqueue(vec![upload(&a, folder, "a.bin")]);
+    idle(&engine).await;
+    assert!(matches!(state_of(&engine, later[0]), JobState::Done { .. }));
+    assert_eq!(env.names(folder), vec!["a (1).bin", "a.bin"]);
+}
