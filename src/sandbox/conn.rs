@@ -16,6 +16,8 @@ use tokio::net::{TcpListener, TcpStream};
 #[derive(Default)]
 struct KillState {
     killed: AtomicBool,
+    /// Kill at the next flush: once hyper has written out everything it holds.
+    at_flush: AtomicBool,
     /// The tasks parked on this connection, woken so that they notice the kill at once.
     wakers: Mutex<Vec<Waker>>,
 }
@@ -31,6 +33,12 @@ impl ConnKill {
         for waker in wakers {
             waker.wake();
         }
+    }
+
+    /// Drops the connection once every byte handed to the server so far is on the wire, so a
+    /// cut body reaches the client up to the cut and no further.
+    pub fn kill_after_flush(&self) {
+        self.0.at_flush.store(true, Ordering::SeqCst);
     }
 }
 
@@ -122,7 +130,16 @@ impl AsyncWrite for KillableStream {
         if let Some(e) = this.check(cx) {
             return Poll::Ready(Err(e));
         }
-        Pin::new(&mut this.stream).poll_flush(cx)
+        let flushed = std::task::ready!(Pin::new(&mut this.stream).poll_flush(cx));
+        // hyper flushes the socket only after writing out its own buffer: all is sent now.
+        if flushed.is_ok() && this.state.at_flush.load(Ordering::SeqCst) {
+            ConnKill(this.state.clone()).kill();
+            return Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::ConnectionAborted,
+                "connection dropped by the sandbox",
+            )));
+        }
+        Poll::Ready(flushed)
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {

@@ -181,6 +181,7 @@ pub(crate) async fn serve(
         _ => None,
     };
     let outflow = Outflow {
+        _counted: shared.stats.body(),
         cut_left: shared.faults.take_download_cut(),
         throttle: Throttle::new(shared.faults.bandwidth()),
         shared,
@@ -231,6 +232,8 @@ struct Outflow {
     cut_left: Option<u64>,
     throttle: Throttle,
     conn: ConnKill,
+    /// In flight until the stream is dropped.
+    _counted: super::faults::BodyGuard,
 }
 
 impl Outflow {
@@ -238,16 +241,19 @@ impl Outflow {
         if self.pos >= self.end {
             return None;
         }
-        if self.cut_left == Some(0) || self.shared.stop.load(Ordering::Relaxed) {
-            // Dropping the connection mid-body is the point: the client must see it fail. The
-            // bytes before the cut are the client's to keep, so let them leave the buffers first:
-            // killing at once can drop even the response head on a loaded machine.
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        if self.shared.stop.load(Ordering::Relaxed) {
             self.conn.kill();
             return Some(Err(io::Error::new(
                 io::ErrorKind::ConnectionAborted,
-                "download cut by the sandbox",
+                "the sandbox is stopping",
             )));
+        }
+        if self.cut_left == Some(0) {
+            // Dropping the connection mid-body is the point: the client must see it fail, after
+            // exactly the bytes before the cut. The body waits while hyper sends what it holds;
+            // the connection drops at hyper's next flush.
+            self.conn.kill_after_flush();
+            std::future::pending::<()>().await;
         }
         let mut n = (self.end - self.pos).min(self.throttle.chunk() as u64);
         if let Some(left) = self.cut_left {

@@ -1,10 +1,10 @@
-//! Fault injection (latency, bandwidth, dropped connections, 5xx, cut JSON, flood locks, slow end.pl)
-//! and the
-//! counters tests read to check what a client did (calls per endpoint, its densest second, bytes).
+//! Fault injection (latency, bandwidth, dropped connections, 5xx, cut JSON, flood locks, slow
+//! end.pl, damaged uploads, lost answers) and the counters tests read to check what a client did
+//! (calls per endpoint, its densest second, bytes, bodies at once).
 
 use axum::http::StatusCode;
 use std::collections::{BTreeMap, VecDeque};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 /// Faults to inject, settable while the sandbox runs; each takes effect on the next request.
@@ -23,6 +23,8 @@ struct FaultState {
     garbage_rate: f64,
     locked_until: Option<Instant>,
     end_pending: u32,
+    corrupt_uploads: u32,
+    drop_upload_answers: u32,
 }
 
 impl Faults {
@@ -80,6 +82,18 @@ impl Faults {
         self.state().end_pending = polls;
     }
 
+    /// The next `times` uploads are stored with one byte changed, as a damaged disk would keep
+    /// them: the service's whirlpool (of what it stored) no longer matches what was sent.
+    pub fn corrupt_uploads(&self, times: u32) {
+        self.state().corrupt_uploads = times;
+    }
+
+    /// The next `times` uploads are kept, then their connection drops instead of the answer:
+    /// the client cannot tell whether the file arrived.
+    pub fn drop_upload_answers(&self, times: u32) {
+        self.state().drop_upload_answers = times;
+    }
+
     /// Back to a healthy service, flood lock included.
     pub fn clear(&self) {
         *self.state() = FaultState::default();
@@ -129,15 +143,28 @@ impl Faults {
         self.state().locked_until = Some(until);
     }
 
+    /// Whether this upload must be stored damaged.
+    pub(crate) fn take_corrupt_upload(&self) -> bool {
+        take_count(&mut self.state().corrupt_uploads)
+    }
+
+    /// Whether this upload's answer must be lost.
+    pub(crate) fn take_drop_upload_answer(&self) -> bool {
+        take_count(&mut self.state().drop_upload_answers)
+    }
+
     /// Whether this end.pl poll must still answer "processing".
     pub(crate) fn take_end_pending(&self) -> bool {
-        let mut state = self.state();
-        if state.end_pending == 0 {
-            return false;
-        }
-        state.end_pending -= 1;
-        true
+        take_count(&mut self.state().end_pending)
     }
+}
+
+fn take_count(left: &mut u32) -> bool {
+    if *left == 0 {
+        return false;
+    }
+    *left -= 1;
+    true
 }
 
 fn take_cut(slot: &mut Option<(u64, u32)>) -> Option<u64> {
@@ -161,6 +188,8 @@ pub struct Stats {
     pub upload_bytes_received: u64,
     pub uploads_completed: u64,
     pub tokens_issued: u64,
+    /// The most upload and download bodies in flight at once: the client's concurrency.
+    pub max_bodies_at_once: u64,
 }
 
 const WINDOW: Duration = Duration::from_secs(1);
@@ -174,6 +203,8 @@ pub(crate) struct StatsBook {
 #[derive(Default)]
 struct Book {
     stats: Stats,
+    /// Bodies in flight now.
+    bodies: u64,
     /// Recent calls, for flood detection; never reset.
     flood_window: VecDeque<Instant>,
     /// Recent calls since the last reset, for `max_calls_in_one_second`.
@@ -203,6 +234,7 @@ impl StatsBook {
             stats,
             flood_window,
             stats_window,
+            ..
         } = &mut *book;
         stats.api_calls += 1;
         *stats.by_endpoint.entry(endpoint.to_string()).or_default() += 1;
@@ -215,6 +247,14 @@ impl StatsBook {
         f(&mut self.book().stats);
     }
 
+    /// Counts a body in flight until the guard is dropped.
+    pub fn body(self: &Arc<Self>) -> BodyGuard {
+        let mut book = self.book();
+        book.bodies += 1;
+        book.stats.max_bodies_at_once = book.stats.max_bodies_at_once.max(book.bodies);
+        BodyGuard(self.clone())
+    }
+
     pub fn snapshot(&self) -> Stats {
         self.book().stats.clone()
     }
@@ -223,6 +263,16 @@ impl StatsBook {
         let mut book = self.book();
         book.stats = Stats::default();
         book.stats_window.clear();
+    }
+}
+
+/// A body in flight, for `Stats::max_bodies_at_once`.
+pub(crate) struct BodyGuard(Arc<StatsBook>);
+
+impl Drop for BodyGuard {
+    fn drop(&mut self) {
+        let mut book = self.0.book();
+        book.bodies = book.bodies.saturating_sub(1);
     }
 }
 
@@ -259,6 +309,25 @@ mod tests {
         assert_eq!(faults.take_download_cut(), Some(10));
         assert_eq!(faults.take_download_cut(), None);
         assert_eq!(faults.take_upload_cut(), None);
+    }
+
+    #[test]
+    fn bodies_at_once_and_counted_faults() {
+        let book = Arc::new(StatsBook::default());
+        let a = book.body();
+        let b = book.body();
+        drop(a);
+        let _c = book.body();
+        drop(b);
+        assert_eq!(book.snapshot().max_bodies_at_once, 2);
+        let faults = Faults::default();
+        faults.corrupt_uploads(1);
+        faults.drop_upload_answers(2);
+        assert!(faults.take_corrupt_upload());
+        assert!(!faults.take_corrupt_upload());
+        assert!(faults.take_drop_upload_answer());
+        assert!(faults.take_drop_upload_answer());
+        assert!(!faults.take_drop_upload_answer());
     }
 
     #[test]

@@ -111,7 +111,7 @@ pub(crate) struct Shared {
     quota: u64,
     store: Mutex<Store>,
     faults: Faults,
-    stats: StatsBook,
+    stats: Arc<StatsBook>,
     /// "127.0.0.1:PORT" of the body node, as get_upload_server.cgi gives it.
     files_host: String,
     bodies_dir: PathBuf,
@@ -241,7 +241,7 @@ impl Sandbox {
             quota: config.quota,
             store: Mutex::new(store),
             faults: Faults::default(),
-            stats: StatsBook::default(),
+            stats: Arc::default(),
             files_host: files_addr.to_string(),
             bodies_dir,
             body_counter: AtomicU64::new(0),
@@ -343,6 +343,15 @@ impl Sandbox {
     /// The names of a folder's sub folders and files, in the service's order.
     pub fn list_names(&self, folder: u64) -> (Vec<String>, Vec<String>) {
         self.shared.store().list_names(folder)
+    }
+
+    /// A folder's files as (name, URL), in the service's order.
+    pub fn file_urls(&self, folder: u64) -> Vec<(String, String)> {
+        self.shared
+            .store()
+            .files_in(folder)
+            .map(|f| (f.name.clone(), f.url()))
+            .collect()
     }
 
     /// The id of the folder at a path of names, such as "/a/b"; "/" is the root.

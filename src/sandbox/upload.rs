@@ -118,9 +118,15 @@ pub(crate) async fn upload_cgi(
             return refuse(StatusCode::FORBIDDEN, "Storage quota exceeded").into_response();
         }
     }
+    let _body = shared.stats.body();
     match receive(&shared, &conn, request).await {
         Ok((files, did)) => {
             commit(&shared, &id, files, did);
+            if shared.faults.take_drop_upload_answer() {
+                // Kept, but the answer never reaches the client.
+                conn.kill();
+                return refuse(StatusCode::BAD_GATEWAY, "Connection dropped").into_response();
+            }
             let mut response = (
                 StatusCode::FOUND,
                 [(header::CONTENT_TYPE, "text/html")],
@@ -171,6 +177,7 @@ async fn receive(
         )
     })?;
     let mut cut = Cut(shared.faults.take_upload_cut());
+    let mut corrupt = shared.faults.take_corrupt_upload();
     let mut throttle = Throttle::new(shared.faults.bandwidth());
     let mut files = Vec::new();
     let mut did = None;
@@ -194,7 +201,10 @@ async fn receive(
                 did = text.trim().parse::<u64>().ok();
             }
             Some("file[]") => {
-                files.push(receive_file(shared, conn, field, &mut cut, &mut throttle).await?);
+                files.push(
+                    receive_file(shared, conn, field, &mut cut, &mut throttle, &mut corrupt)
+                        .await?,
+                );
             }
             _ => {
                 let mut field = field;
@@ -220,6 +230,7 @@ async fn receive_file(
     mut field: Field<'_>,
     cut: &mut Cut,
     throttle: &mut Throttle,
+    corrupt: &mut bool,
 ) -> Result<Received, Refusal> {
     let name = field
         .file_name()
@@ -243,6 +254,14 @@ async fn receive_file(
             Ok(Some(chunk)) => chunk,
             Ok(None) => break,
             Err(_) => return Err(refuse(StatusCode::BAD_REQUEST, "Interrupted body")),
+        };
+        let chunk = if std::mem::take(corrupt) && !chunk.is_empty() {
+            // Stored damaged: the checksum below is of what is kept, as the service's would be.
+            let mut damaged = chunk.to_vec();
+            damaged[0] ^= 0xFF;
+            axum::body::Bytes::from(damaged)
+        } else {
+            chunk
         };
         let cut_now = cut.0.is_some_and(|at| size + chunk.len() as u64 > at);
         if cut_now || shared.stop.load(Ordering::Relaxed) {

@@ -100,7 +100,7 @@ pub(crate) async fn run(
         } else {
             ctx.transferring(have, size);
             match ctx
-                .cancellable(ctx.service().download_file(url, &part, &ctx.ctl))
+                .cancellable(ctx.client().download_file(url, &part, &ctx.ctl))
                 .await
             {
                 Some(r) => r,

@@ -3,12 +3,13 @@
 //! a download of a folder lists the remote tree and creates local folders with safe names. The
 //! scheduler journals the file jobs and the folder job's end in one write.
 
+use super::conflict::first_free;
 use super::paths::{ensure_real_dir, is_inside, safe_child};
 use super::queue::Phase;
 use super::worker::{JobCtx, Outcome};
 use super::{Changed, JobKind};
 use crate::api::{FolderId, SubFolder};
-use crate::sanitize::from_service_name;
+use crate::sanitize::{from_service_name, local_file_name};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::{Path, PathBuf};
 
@@ -146,9 +147,7 @@ impl RemoteTree {
     ) -> Result<FolderId, Outcome> {
         if !self.made.contains(&parent) && !self.listed.contains_key(&parent) {
             let listing = ctx
-                .call("listing a remote folder", || {
-                    ctx.service().folder_ls(parent)
-                })
+                .call("listing a remote folder", || ctx.client().folder_ls(parent))
                 .await?;
             self.listed.insert(parent, listing.sub_folders);
         }
@@ -159,9 +158,7 @@ impl RemoteTree {
             return Ok(found.id);
         }
         let what = format!("creating the folder {name}");
-        let id = ctx
-            .call(&what, || ctx.service().mkdir(parent, name))
-            .await?;
+        let id = ctx.call(&what, || ctx.client().mkdir(parent, name)).await?;
         self.made.insert(id);
         Ok(id)
     }
@@ -194,7 +191,7 @@ pub(crate) async fn download_dir(
         }
         folders += 1;
         let listing = match ctx
-            .call("listing a remote folder", || ctx.service().folder_ls(id))
+            .call("listing a remote folder", || ctx.client().folder_ls(id))
             .await
         {
             Ok(l) => l,
@@ -202,15 +199,17 @@ pub(crate) async fn download_dir(
         };
         let files = match ctx
             .call("listing a remote folder's files", || {
-                ctx.service().file_ls(id)
+                ctx.client().file_ls(id)
             })
             .await
         {
             Ok(f) => f,
             Err(outcome) => return outcome,
         };
+        // One local entry per remote entry: names that become alike once made safe get numbers.
+        let mut taken = HashSet::new();
         for file in files {
-            let dest = safe_child(&dir, &file.filename);
+            let dest = dir.join(unique_name(&mut taken, &file.filename));
             if !is_inside(&root, &dest) {
                 return Outcome::failed(format!(
                     "refusing {}: it would land outside {}",
@@ -226,7 +225,7 @@ pub(crate) async fn download_dir(
             });
         }
         for sub in listing.sub_folders {
-            let path = safe_child(&dir, &sub.name);
+            let path = dir.join(unique_name(&mut taken, &sub.name));
             if !is_inside(&root, &path) {
                 return Outcome::failed(format!(
                     "refusing {}: it would land outside {}",
@@ -252,9 +251,34 @@ pub(crate) async fn download_dir(
     }
 }
 
+/// The safe local name of a remote entry, numbered (`name (1).ext`) when an entry before it in
+/// the same folder took that name: the service allows two files of one name, and `a/b` and `a_b`,
+/// or a file `.` and a folder `..`, are alike once made safe.
+fn unique_name(taken: &mut HashSet<String>, remote: &str) -> String {
+    let mut name = local_file_name(remote);
+    if taken.contains(&name) {
+        name = first_free(&name, |c| taken.contains(c));
+    }
+    taken.insert(name.clone());
+    name
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_alike_once_safe_are_numbered() {
+        let mut taken = HashSet::new();
+        let names: Vec<String> = ["a/b", "a_b", "r.pdf", "r.pdf", ".", ".."]
+            .iter()
+            .map(|n| unique_name(&mut taken, n))
+            .collect();
+        assert_eq!(
+            names,
+            vec!["a_b", "a_b (1)", "r.pdf", "r (1).pdf", "_", "_ (1)"]
+        );
+    }
 
     #[test]
     fn walk_lists_parents_first_and_skips_folder_links() {

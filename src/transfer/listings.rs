@@ -5,8 +5,7 @@
 use super::ConflictPolicy;
 use super::conflict::first_free;
 use super::paths::{occupied, part_path};
-use super::service::Service;
-use crate::api::{self, FileUrl, FolderId, RemoteFile};
+use crate::api::{self, Client, FileUrl, FolderId, RemoteFile};
 use crate::sanitize::to_service_name;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -51,7 +50,7 @@ impl Listings {
     /// The files of `folder`, listed again when the cached copy is older than `max_age`.
     pub async fn files(
         &self,
-        service: &dyn Service,
+        client: &Client,
         folder: FolderId,
         max_age: Duration,
     ) -> api::Result<Arc<Vec<RemoteFile>>> {
@@ -62,7 +61,7 @@ impl Listings {
                 return Ok(files.clone());
             }
         }
-        let files = Arc::new(service.file_ls(folder).await?);
+        let files = Arc::new(client.file_ls(folder).await?);
         *cached = Some((Instant::now(), files.clone()));
         Ok(files)
     }

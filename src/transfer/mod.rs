@@ -17,7 +17,6 @@ mod queue;
 mod remote_upload;
 mod scheduler;
 mod serde_path;
-mod service;
 mod speed;
 mod summary;
 mod upload;
@@ -27,9 +26,8 @@ mod worker;
 mod tests;
 
 pub use job::*;
-pub use service::{Call, Service};
 
-use crate::api::Client;
+use crate::api::{Bandwidth, Client};
 use anyhow::Context;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -203,14 +201,6 @@ impl Engine {
         client: Client,
         options: EngineOptions,
     ) -> anyhow::Result<(Engine, mpsc::UnboundedReceiver<EngineEvent>)> {
-        Engine::start_with(Arc::new(client), options)
-    }
-
-    /// `start` with any implementation of the service's calls.
-    pub fn start_with(
-        service: Arc<dyn Service>,
-        options: EngineOptions,
-    ) -> anyhow::Result<(Engine, mpsc::UnboundedReceiver<EngineEvent>)> {
         let runtime = tokio::runtime::Handle::try_current()
             .context("the transfer engine needs a tokio runtime")?;
         let dir = &options.state_dir;
@@ -231,10 +221,10 @@ impl Engine {
         let written = writer.written.clone();
         let queue = queue::Queue::from_records(journal::revive(loaded.jobs));
         let next_id = Arc::new(AtomicU64::new(loaded.next_id));
-        let pace = service.pace_status();
-        let bandwidth = service.bandwidth(options.bwlimit);
+        let pace = client.pace_status();
+        let bandwidth = Arc::new(Bandwidth::new(options.bwlimit));
         let shared = Arc::new(worker::Shared {
-            service,
+            client,
             listings: Default::default(),
             settings: worker::Settings {
                 max_attempts: options.max_attempts.max(1),
@@ -281,7 +271,9 @@ impl Engine {
         ))
     }
 
-    /// Adds jobs at the end of the queue, in this order.
+    /// Adds jobs at the end of the queue, in this order. A job the queue already holds and has not
+    /// finished (a folder job counts until its files are done) is not added again: a notice says
+    /// so, and its id never shows in the list.
     pub fn enqueue(&self, jobs: Vec<JobKind>) -> Vec<JobId> {
         let with_ids: Vec<(JobId, JobKind)> = jobs
             .into_iter()

@@ -19,14 +19,37 @@ pub(crate) fn is_inside(root: &Path, path: &Path) -> bool {
     }
 }
 
-/// The partial file beside `dest`: `<dest>.part`.
+/// The longest file name most filesystems take, in bytes.
+const MAX_NAME_BYTES: usize = 255;
+const PART_SUFFIX: &str = ".part";
+
+/// The partial file beside `dest`: `<dest>.part`. When that would be longer than a file name
+/// may be, the name is cut and a short hash of the whole name keeps two long names apart.
 pub(crate) fn part_path(dest: &Path) -> PathBuf {
-    let mut name = dest
+    let name = dest
         .file_name()
         .map(|n| n.to_os_string())
         .unwrap_or_default();
-    name.push(".part");
-    dest.with_file_name(name)
+    let bytes = name.as_encoded_bytes();
+    if bytes.len() + PART_SUFFIX.len() <= MAX_NAME_BYTES {
+        let mut part = name;
+        part.push(PART_SUFFIX);
+        return dest.with_file_name(part);
+    }
+    let tag = format!("~{:016x}{PART_SUFFIX}", fnv1a(bytes));
+    let text = name.to_string_lossy();
+    let mut end = MAX_NAME_BYTES - tag.len();
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    dest.with_file_name(format!("{}{tag}", &text[..end]))
+}
+
+/// A hash that stays the same from one run to the next (the part is found again on resume).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 /// The destination of a download job: the parent the caller chose, and the file name made safe
@@ -143,6 +166,27 @@ mod tests {
         assert_eq!(
             part_path(Path::new("/d/a.txt")),
             PathBuf::from("/d/a.txt.part")
+        );
+    }
+
+    #[test]
+    fn a_long_name_has_a_part_name_that_fits() {
+        let dir = Path::new("/d");
+        let long = format!("{}.bin", "é".repeat(125));
+        let a = part_path(&dir.join(&long));
+        let b = part_path(&dir.join(format!("{}.bim", "é".repeat(125))));
+        for p in [&a, &b] {
+            let name = p.file_name().unwrap().to_str().unwrap();
+            assert!(name.len() <= 255, "{}", name.len());
+            assert!(name.ends_with(".part"), "{name}");
+            assert_eq!(p.parent(), Some(dir));
+        }
+        assert_ne!(a, b, "two long names, two parts");
+        assert_eq!(a, part_path(&dir.join(&long)), "the same part each time");
+        let exact = "x".repeat(250);
+        assert_eq!(
+            part_path(&dir.join(&exact)),
+            dir.join(format!("{exact}.part"))
         );
     }
 

@@ -335,6 +335,26 @@ impl Queue {
         self.entries.push(entry);
     }
 
+    /// A job in the queue that `kind` would only repeat: the same job, asked for directly, and
+    /// still under way (queued, running, paused, asking), or done as a folder job whose file jobs
+    /// are. Queued again, it would send or fetch the same files a second time (as `name (1)`
+    /// under the Rename policy): a second `upload` after a kill -9 would double every file.
+    pub fn twin_in_progress(&self, kind: &JobKind) -> Option<JobId> {
+        let children_busy = |id: JobId| {
+            self.entries
+                .iter()
+                .any(|c| c.meta.parent == Some(id) && !c.status.is_finished())
+        };
+        self.entries
+            .iter()
+            .filter(|e| e.meta.parent.is_none() && e.kind == *kind)
+            .find(|e| match e.status {
+                Status::Done { .. } => children_busy(e.id),
+                ref s => !s.is_finished(),
+            })
+            .map(|e| e.id)
+    }
+
     /// Puts `children` right after `parent` (or at the end if it is gone), keeping the order.
     pub fn insert_after(&mut self, parent: JobId, children: Vec<Entry>) {
         let at = self

@@ -18,7 +18,7 @@ pub(crate) async fn run(ctx: &mut JobCtx, urls: &[String], folder: FolderId) -> 
         None => {
             let job = match ctx
                 .call("asking 1fichier to fetch the URL", || {
-                    ctx.service().remote_request(urls, folder)
+                    ctx.client().remote_request(urls, folder)
                 })
                 .await
             {
@@ -41,7 +41,7 @@ pub(crate) async fn run(ctx: &mut JobCtx, urls: &[String], folder: FolderId) -> 
         }
         // One listing covers every remote job; ask for details only once this one has run.
         let jobs = match ctx
-            .call("checking remote uploads", || ctx.service().remote_ls())
+            .call("checking remote uploads", || ctx.client().remote_ls())
             .await
         {
             Ok(j) => j,
@@ -52,7 +52,7 @@ pub(crate) async fn run(ctx: &mut JobCtx, urls: &[String], folder: FolderId) -> 
         }
         let results = match ctx
             .call("reading the remote upload's result", || {
-                ctx.service().remote_info(job)
+                ctx.client().remote_info(job)
             })
             .await
         {
@@ -65,28 +65,32 @@ pub(crate) async fn run(ctx: &mut JobCtx, urls: &[String], folder: FolderId) -> 
     }
 }
 
+/// A field's text, if it has any: the service may send empty strings for what a URL lacks.
+fn text(s: &Option<String>) -> Option<&str> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+fn link(r: &RemoteJobResult) -> Option<&str> {
+    text(&r.download_link)
+}
+
 /// The job's outcome once every URL has a link or a message; `None` while some are pending.
 pub(crate) fn judge(results: &[RemoteJobResult], folder: FolderId) -> Option<Outcome> {
     if results.is_empty()
         || results
             .iter()
-            .any(|r| r.download_link.is_none() && r.message.is_none())
+            .any(|r| link(r).is_none() && text(&r.message).is_none())
     {
         return None;
     }
-    let links: Vec<&str> = results
-        .iter()
-        .filter_map(|r| r.download_link.as_deref())
-        .collect();
+    let links: Vec<&str> = results.iter().filter_map(link).collect();
     let failures: Vec<String> = results
         .iter()
-        .filter(|r| r.download_link.is_none())
+        .filter(|r| link(r).is_none())
         .map(|r| {
             let url = r.url.as_deref().unwrap_or("a URL");
-            let why = r
-                .message
-                .as_deref()
-                .or(r.status.as_deref())
+            let why = text(&r.message)
+                .or(text(&r.status))
                 .unwrap_or("no reason given");
             format!("{url}: {why}")
         })
@@ -158,5 +162,20 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn empty_strings_are_no_link_and_no_message() {
+        // The sandbox, like the service, fills a failed URL's link with "".
+        match judge(&[r(Some(""), Some("URL not allowed"))], FolderId(1)) {
+            Some(Outcome::Failed { reason }) => {
+                assert!(
+                    reason.contains("https://e.x/f: URL not allowed"),
+                    "{reason}"
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(judge(&[r(Some(" "), Some(""))], FolderId(1)).is_none());
     }
 }

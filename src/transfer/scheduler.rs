@@ -35,7 +35,7 @@ pub(crate) struct Scheduler {
     pub next_id: Arc<AtomicU64>,
     pub policy: ConflictPolicy,
     pub concurrency: usize,
-    pub bandwidth: Option<Arc<Bandwidth>>,
+    pub bandwidth: Arc<Bandwidth>,
     pub tick: Duration,
     pub speed_window: Duration,
     pub events: mpsc::UnboundedSender<EngineEvent>,
@@ -68,7 +68,7 @@ impl Scheduler {
         shared: Arc<Shared>,
         next_id: Arc<AtomicU64>,
         options: &super::EngineOptions,
-        bandwidth: Option<Arc<Bandwidth>>,
+        bandwidth: Arc<Bandwidth>,
         events: mpsc::UnboundedSender<EngineEvent>,
         views: Arc<Mutex<Arc<Vec<JobView>>>>,
         writer: journal::Writer,
@@ -172,6 +172,13 @@ impl Scheduler {
         match command {
             Command::Enqueue(jobs) => {
                 for (id, kind) in jobs {
+                    if let Some(twin) = self.queue.twin_in_progress(&kind) {
+                        let _ = self.events.send(EngineEvent::Notice(format!(
+                            "{} is already in the queue (job {twin}): not added again",
+                            super::queue::display_name(&kind)
+                        )));
+                        continue;
+                    }
                     self.queue.push(Entry::new(id, kind, Default::default()));
                 }
                 self.changed();
@@ -247,10 +254,7 @@ impl Scheduler {
                 self.queue.clear_finished();
             }
             Control::SetConcurrency(n) => self.concurrency = n.max(1),
-            Control::SetBandwidth(rate) => match &self.bandwidth {
-                Some(b) => b.set_rate(rate),
-                None => self.bandwidth = self.shared.service.bandwidth(rate),
-            },
+            Control::SetBandwidth(rate) => self.bandwidth.set_rate(rate),
             Control::Answer(id, answer) => self.on_answer(id, answer),
         }
         self.changed();
@@ -459,7 +463,7 @@ impl Scheduler {
                 policy: e.meta.answer.unwrap_or(self.policy),
                 ctl: TransferCtl {
                     progress,
-                    bandwidth: self.bandwidth.clone(),
+                    bandwidth: Some(self.bandwidth.clone()),
                     cancel,
                 },
                 tx: self.worker_tx.clone(),

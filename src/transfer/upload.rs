@@ -57,7 +57,7 @@ pub(crate) async fn run(
     };
     if first.size == 0 {
         return Outcome::failed(format!(
-            "{} is empty, and 1fichier does not take empty files",
+            "{} is empty: 1fichier does not accept empty files",
             local.display()
         ));
     }
@@ -104,7 +104,7 @@ pub(crate) async fn run(
         }
         ctx.transferring(0, before.size);
         let sent = match ctx
-            .cancellable(ctx.service().upload_file(local, folder, &name, &ctx.ctl))
+            .cancellable(ctx.client().upload_file(local, folder, &name, &ctx.ctl))
             .await
         {
             Some(r) => r,
@@ -188,7 +188,7 @@ async fn resolve(
     let listings = ctx.shared.listings.clone();
     let mut files = ctx
         .call("listing the destination folder", || {
-            listings.files(ctx.service(), folder, ttl)
+            listings.files(ctx.client(), folder, ttl)
         })
         .await
         .map_err(|o| not_found_folder(o, folder))?;
@@ -197,7 +197,7 @@ async fn resolve(
         // Confirm with a fresh listing: the cached one may predate a removal.
         files = ctx
             .call("listing the destination folder", || {
-                listings.files(ctx.service(), folder, CONFIRM_AGE)
+                listings.files(ctx.client(), folder, CONFIRM_AGE)
             })
             .await
             .map_err(|o| not_found_folder(o, folder))?;
@@ -247,7 +247,7 @@ async fn find_sent_copy(
     let listings = ctx.shared.listings.clone();
     let files = ctx
         .call("looking for an earlier copy", || {
-            listings.files(ctx.service(), folder, Duration::ZERO)
+            listings.files(ctx.client(), folder, Duration::ZERO)
         })
         .await
         .map_err(|o| not_found_folder(o, folder))?;
@@ -327,7 +327,7 @@ fn mismatch(out: &UploadOutcome, size: u64) -> Option<String> {
 /// Removes a copy that must not stay; says so in words for the job's reason.
 async fn remove_copy(ctx: &JobCtx, folder: FolderId, url: &FileUrl) -> String {
     let urls = [url.clone()];
-    match ctx.service().file_rm(&urls).await {
+    match ctx.client().file_rm(&urls).await {
         Ok(_) => {
             ctx.shared.listings.update(folder, None, &urls).await;
             " (that copy was removed)".to_owned()
@@ -341,7 +341,7 @@ async fn finish(ctx: &JobCtx, folder: FolderId, file: RemoteFile, replace: &[Fil
     ctx.phase(Phase::Finishing);
     let mut result = file.url.to_string();
     if !replace.is_empty() {
-        match ctx.service().file_rm(replace).await {
+        match ctx.client().file_rm(replace).await {
             Ok(_) => {}
             Err(e) => {
                 tracing::warn!("removing the replaced copies of {} failed: {e}", file.url);

@@ -5,10 +5,9 @@
 use super::journal::Meta;
 use super::listings::Listings;
 use super::queue::Phase;
-use super::service::Service;
 use super::{Changed, ConflictPolicy, JobId, JobKind};
 use super::{download, folder_jobs, remote_upload, upload};
-use crate::api::{self, ApiError, TransferCtl};
+use crate::api::{self, ApiError, Client, TransferCtl};
 use std::future::Future;
 use std::io;
 use std::sync::Arc;
@@ -28,7 +27,7 @@ pub(crate) struct Settings {
 
 /// What every worker shares.
 pub(crate) struct Shared {
-    pub service: Arc<dyn Service>,
+    pub client: Client,
     pub listings: Arc<Listings>,
     pub settings: Settings,
     /// The generation of the journal that is on disk.
@@ -97,8 +96,8 @@ pub(crate) struct JobCtx {
 }
 
 impl JobCtx {
-    pub fn service(&self) -> &dyn Service {
-        &*self.shared.service
+    pub fn client(&self) -> &Client {
+        &self.shared.client
     }
 
     pub fn settings(&self) -> &Settings {

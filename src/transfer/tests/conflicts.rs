@@ -16,30 +16,25 @@ async fn run_with(env: &Env, policy: ConflictPolicy, kinds: Vec<JobKind>) -> Vec
     states
 }
 
-fn names(fake: &Fake, folder: u64) -> Vec<String> {
-    let mut n: Vec<String> = fake.files_in(folder).into_iter().map(|f| f.name).collect();
-    n.sort();
-    n
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn remote_conflicts_follow_the_policy() {
     let env = Env::new();
     let (a, new) = env.file("a.txt", 3000, 10);
     let old = bytes(2000, 11);
 
-    let skip = env.fake.mkdir_now(0, "skip");
-    env.fake.put(skip, "a.txt", &old);
+    let skip = env.folder(0, "skip");
+    env.sb().add_file(skip, "a.txt", &old);
     let states = run_with(&env, ConflictPolicy::Skip, vec![upload(&a, skip, "a.txt")]).await;
     assert!(
         matches!(&states[0], JobState::Skipped { reason } if reason.contains("already there")),
         "{states:?}"
     );
-    assert_eq!(&*env.fake.files_in(skip)[0].data, &old);
+    assert_eq!(env.remote(skip), expect(&[("a.txt", &old)]));
+    assert_eq!(env.stats().upload_bytes_received, 0, "nothing sent");
 
-    let rename = env.fake.mkdir_now(0, "rename");
-    env.fake.put(rename, "a.txt", &old);
-    env.fake.put(rename, "a (1).txt", &old);
+    let rename = env.folder(0, "rename");
+    env.sb().add_file(rename, "a.txt", &old);
+    env.sb().add_file(rename, "a (1).txt", &old);
     let states = run_with(
         &env,
         ConflictPolicy::Rename,
@@ -48,12 +43,24 @@ async fn remote_conflicts_follow_the_policy() {
     .await;
     assert!(matches!(states[0], JobState::Done { .. }), "{states:?}");
     assert_eq!(
-        names(&env.fake, rename),
-        vec!["a (1).txt", "a (2).txt", "a.txt"]
+        env.remote(rename),
+        expect(&[("a.txt", &old), ("a (1).txt", &old), ("a (2).txt", &new)])
     );
 
-    let over = env.fake.mkdir_now(0, "over");
-    let old_url = env.fake.put(over, "a.txt", &old);
+    // Overwrite: the old copy goes only once the new one is there and verified. A first try
+    // whose copy 1fichier stores damaged fails, and the old copy is still there.
+    let over = env.folder(0, "over");
+    let old_url = env.sb().add_file(over, "a.txt", &old);
+    env.sb().faults().corrupt_uploads(1);
+    let states = run_with(
+        &env,
+        ConflictPolicy::Overwrite,
+        vec![upload(&a, over, "a.txt")],
+    )
+    .await;
+    let reason = failure(states[0].clone());
+    assert!(reason.contains("checksum"), "{reason}");
+    assert_eq!(env.remote(over), expect(&[("a.txt", &old)]));
     let states = run_with(
         &env,
         ConflictPolicy::Overwrite,
@@ -61,10 +68,8 @@ async fn remote_conflicts_follow_the_policy() {
     )
     .await;
     assert!(matches!(states[0], JobState::Done { .. }), "{states:?}");
-    let files = env.fake.files_in(over);
-    assert_eq!(files.len(), 1);
-    assert_eq!(&*files[0].data, &new);
-    assert!(env.fake.state().removed.contains(&old_url));
+    assert_eq!(env.remote(over), expect(&[("a.txt", &new)]));
+    assert!(env.sb().file_body(&old_url).is_none());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -77,6 +82,7 @@ async fn local_conflicts_follow_the_policy() {
     let states = run_with(&env, ConflictPolicy::Skip, vec![kind.clone()]).await;
     assert!(matches!(states[0], JobState::Skipped { .. }), "{states:?}");
     assert_eq!(std::fs::read(&dest).unwrap(), b"old");
+    assert_eq!(env.stats().download_bytes_served, 0, "nothing fetched");
 
     let states = run_with(&env, ConflictPolicy::Rename, vec![kind.clone()]).await;
     let renamed = env.local.path().join("r (1).pdf");
@@ -89,18 +95,41 @@ async fn local_conflicts_follow_the_policy() {
     assert_eq!(std::fs::read(&renamed).unwrap(), new);
     assert_eq!(std::fs::read(&dest).unwrap(), b"old");
 
+    // Overwrite: the local file is replaced only by a verified part. A download that does not
+    // match its checksum leaves the old file alone.
+    let JobKind::Download {
+        url, local, size, ..
+    } = kind.clone()
+    else {
+        unreachable!()
+    };
+    let wrong = JobKind::Download {
+        url,
+        local,
+        size,
+        checksum: Some(whirlpool_hex(b"not it")),
+    };
+    let states = run_with(&env, ConflictPolicy::Overwrite, vec![wrong]).await;
+    assert!(matches!(states[0], JobState::Failed { .. }), "{states:?}");
+    assert_eq!(std::fs::read(&dest).unwrap(), b"old");
     let states = run_with(&env, ConflictPolicy::Overwrite, vec![kind]).await;
     assert!(matches!(states[0], JobState::Done { .. }), "{states:?}");
     assert_eq!(std::fs::read(&dest).unwrap(), new);
     assert!(!paths::part_path(&dest).exists());
+    let mut names: Vec<String> = std::fs::read_dir(env.local.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, vec!["r (1).pdf", "r.pdf"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ask_parks_conflicts_and_an_answer_for_all_settles_them() {
     let env = Env::new();
-    let folder = env.fake.mkdir_now(0, "d");
-    env.fake.put(folder, "a.txt", b"old a");
-    env.fake.put(folder, "b.txt", b"old b");
+    let folder = env.folder(0, "d");
+    env.sb().add_file(folder, "a.txt", b"old a");
+    env.sb().add_file(folder, "b.txt", b"old b");
     let (a, _) = env.file("a.txt", 1000, 1);
     let (b, _) = env.file("b.txt", 1000, 2);
     let (c, _) = env.file("c.txt", 1000, 3);
@@ -119,6 +148,7 @@ async fn ask_parks_conflicts_and_an_answer_for_all_settles_them() {
             next_event(&mut rx, |e| matches!(e, EngineEvent::Conflict(_))).await
         {
             assert_eq!(q.existing.0, 5);
+            assert!(q.existing.1.is_some(), "the service's date is shown");
             assert_eq!(q.incoming.0, 1000);
             asked.push(q.job);
         }
@@ -140,7 +170,7 @@ async fn ask_parks_conflicts_and_an_answer_for_all_settles_them() {
     ));
     idle(&engine).await;
     assert_eq!(
-        names(&env.fake, folder),
+        env.names(folder),
         vec!["a (1).txt", "a.txt", "b (1).txt", "b.txt", "c.txt"]
     );
 }

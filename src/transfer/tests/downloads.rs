@@ -1,4 +1,4 @@
-//! Downloads: resumed from their part, verified, paused, cancelled, and a full disk.
+//! Downloads: resumed from their part after drops and after kill -9, verified, paused, cancelled.
 
 use super::*;
 
@@ -6,10 +6,7 @@ use super::*;
 async fn a_download_resumes_after_drops_and_is_verified() {
     let env = Env::new();
     let (kind, data) = env.remote_file(0, "movie.mkv", 100_000, 4);
-    env.fake
-        .state()
-        .download_faults
-        .extend([DownloadFault::Drop(10_000); 3]);
+    env.sb().faults().cut_downloads_after(10_000, 3);
     let (engine, mut rx) = env.start(env.opts());
     let ids = engine.enqueue(vec![kind]);
     idle(&engine).await;
@@ -22,10 +19,10 @@ async fn a_download_resumes_after_drops_and_is_verified() {
     );
     assert_eq!(std::fs::read(&dest).unwrap(), data);
     assert!(!paths::part_path(&dest).exists());
-    assert_eq!(
-        env.fake.state().download_offsets,
-        vec![0, 10_000, 20_000, 30_000]
-    );
+    let stats = env.stats();
+    // Each try continued where the last one was cut: not one byte was served twice.
+    assert_eq!(stats.download_bytes_served, 100_000);
+    assert_eq!(stats.tokens_issued, 4, "a fresh token for each try");
     let finished = drain(&mut rx)
         .into_iter()
         .find(|e| matches!(e, EngineEvent::Finished { .. }));
@@ -43,28 +40,33 @@ async fn a_download_resumes_after_drops_and_is_verified() {
 fn a_download_cut_by_kill_9_continues_from_its_part() {
     let env = Env::new();
     let (kind, data) = env.remote_file(0, "movie.mkv", 300_000, 5);
-    env.fake
-        .state()
-        .download_faults
-        .push_back(DownloadFault::Hang(120_000));
+    let dest = env.local.path().join("movie.mkv");
+    let part = paths::part_path(&dest);
+    env.sb().faults().set_bandwidth(Some(100_000));
     crash_after(|| async {
         let (engine, _rx) = env.start(env.opts());
         engine.enqueue(vec![kind]);
-        wait_hung(&env.fake, 1).await;
+        until("a third of the part", || {
+            (len(&part) >= 100_000).then_some(())
+        })
+        .await;
         engine
     });
-    let dest = env.local.path().join("movie.mkv");
-    assert_eq!(
-        std::fs::metadata(paths::part_path(&dest)).unwrap().len(),
-        120_000
-    );
+    let kept = len(&part);
+    assert!((100_000..300_000).contains(&kept), "{kept}");
+    env.sb().faults().set_bandwidth(None);
+    env.sb().reset_stats();
     runtime().block_on(async {
         let (engine, _rx) = env.start(env.opts());
         idle(&engine).await;
         assert!(matches!(engine.jobs()[0].state, JobState::Done { .. }));
     });
     assert_eq!(std::fs::read(&dest).unwrap(), data);
-    assert_eq!(env.fake.state().download_offsets, vec![0, 120_000]);
+    assert_eq!(
+        env.stats().download_bytes_served,
+        300_000 - kept,
+        "only the missing end was fetched"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -86,16 +88,14 @@ async fn a_download_that_does_not_match_its_checksum_retries_once_then_fails() {
     let (engine, _rx) = env.start(env.opts());
     let ids = engine.enqueue(vec![wrong]);
     idle(&engine).await;
-    match state_of(&engine, ids[0]) {
-        JobState::Failed { reason } => assert!(
-            reason.contains("checksum") && reason.contains("twice"),
-            "{reason}"
-        ),
-        s => panic!("{s:?}"),
-    }
+    let reason = failure(state_of(&engine, ids[0]));
+    assert!(
+        reason.contains("checksum") && reason.contains("twice"),
+        "{reason}"
+    );
     assert_eq!(
-        env.fake.state().download_offsets,
-        vec![0, 0],
+        env.stats().download_bytes_served,
+        60_000,
         "the second try starts from zero"
     );
     assert!(!local.exists());
@@ -103,84 +103,62 @@ async fn a_download_that_does_not_match_its_checksum_retries_once_then_fails() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_full_disk_fails_the_job_and_keeps_the_part() {
-    let env = Env::new();
-    let (kind, data) = env.remote_file(0, "x.bin", 100_000, 7);
-    env.fake
-        .state()
-        .download_faults
-        .push_back(DownloadFault::DiskFull(40_000));
-    let (engine, _rx) = env.start(env.opts());
-    let ids = engine.enqueue(vec![kind]);
-    idle(&engine).await;
-    match state_of(&engine, ids[0]) {
-        JobState::Failed { reason } => assert!(reason.contains("disk is full"), "{reason}"),
-        s => panic!("{s:?}"),
-    }
-    let dest = env.local.path().join("x.bin");
-    assert_eq!(
-        std::fs::metadata(paths::part_path(&dest)).unwrap().len(),
-        40_000
-    );
-    engine.control(Control::Retry(ids[0]));
-    idle(&engine).await;
-    assert!(matches!(state_of(&engine, ids[0]), JobState::Done { .. }));
-    assert_eq!(std::fs::read(&dest).unwrap(), data);
-    assert_eq!(env.fake.state().download_offsets, vec![0, 40_000]);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pause_keeps_the_part_and_resume_continues_it() {
     let env = Env::new();
-    let (kind, data) = env.remote_file(0, "x.bin", 100_000, 8);
-    env.fake
-        .state()
-        .download_faults
-        .push_back(DownloadFault::Hang(25_000));
+    let (kind, data) = env.remote_file(0, "x.bin", 200_000, 8);
+    let dest = env.local.path().join("x.bin");
+    let part = paths::part_path(&dest);
+    env.sb().faults().set_bandwidth(Some(100_000));
     let (engine, _rx) = env.start(env.opts());
     let ids = engine.enqueue(vec![kind]);
-    wait_hung(&env.fake, 1).await;
+    until("a quarter of the part", || {
+        (len(&part) >= 50_000).then_some(())
+    })
+    .await;
     engine.control(Control::Pause(ids[0]));
     idle(&engine).await; // paused jobs leave the queue idle
-    assert_eq!(
-        state_of(&engine, ids[0]),
-        JobState::Paused {
-            done: 25_000,
-            total: 100_000
+    let kept = len(&part);
+    match state_of(&engine, ids[0]) {
+        JobState::Paused { done, total } => {
+            assert_eq!(total, 200_000);
+            assert!(done > 0 && done <= kept, "{done} of {kept}");
         }
-    );
-    let dest = env.local.path().join("x.bin");
-    assert_eq!(
-        std::fs::metadata(paths::part_path(&dest)).unwrap().len(),
-        25_000
-    );
+        s => panic!("{s:?}"),
+    }
     assert!(matches!(
         journal::read_jobs(env.state.path())[0].state,
         SavedState::Paused { .. }
     ));
+    // Paused means paused: the part does not grow.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(len(&part), kept);
+    env.sb().faults().set_bandwidth(None);
+    let served = env.stats().download_bytes_served;
     engine.control(Control::Resume(ids[0]));
     idle(&engine).await;
     assert!(matches!(state_of(&engine, ids[0]), JobState::Done { .. }));
     assert_eq!(std::fs::read(&dest).unwrap(), data);
-    assert_eq!(env.fake.state().download_offsets, vec![0, 25_000]);
+    assert_eq!(
+        env.stats().download_bytes_served - served,
+        200_000 - kept,
+        "the resume fetched only the rest"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancel_removes_the_part() {
     let env = Env::new();
-    let (kind, _) = env.remote_file(0, "x.bin", 100_000, 9);
-    env.fake
-        .state()
-        .download_faults
-        .push_back(DownloadFault::Hang(25_000));
+    let (kind, _) = env.remote_file(0, "x.bin", 200_000, 9);
+    let dest = env.local.path().join("x.bin");
+    let part = paths::part_path(&dest);
+    env.sb().faults().set_bandwidth(Some(100_000));
     let (engine, mut rx) = env.start(env.opts());
     let ids = engine.enqueue(vec![kind]);
-    wait_hung(&env.fake, 1).await;
+    until("a part", || (len(&part) > 0).then_some(())).await;
     engine.control(Control::Cancel(ids[0]));
     idle(&engine).await;
     assert_eq!(state_of(&engine, ids[0]), JobState::Cancelled);
-    let dest = env.local.path().join("x.bin");
-    assert!(!paths::part_path(&dest).exists());
+    assert!(!part.exists());
     assert!(!dest.exists());
     assert!(
         !drain(&mut rx)
@@ -192,4 +170,22 @@ async fn cancel_removes_the_part() {
     engine.flush().await;
     assert!(engine.jobs().is_empty());
     assert!(journal::read_jobs(env.state.path()).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_gone_from_the_service_fails_in_words() {
+    let env = Env::new();
+    let (kind, _) = env.remote_file(0, "x.bin", 1000, 1);
+    let JobKind::Download { url, .. } = &kind else {
+        unreachable!()
+    };
+    env.client()
+        .file_rm(std::slice::from_ref(url))
+        .await
+        .unwrap();
+    let (engine, _rx) = env.start(env.opts());
+    let ids = engine.enqueue(vec![kind]);
+    idle(&engine).await;
+    let reason = failure(state_of(&engine, ids[0]));
+    assert!(reason.contains("no longer on 1fichier"), "{reason}");
 }

@@ -5,7 +5,7 @@ use super::*;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn uploads_arrive_verified_and_journaled() {
     let env = Env::new();
-    let folder = env.fake.mkdir_now(0, "dest");
+    let folder = env.folder(0, "dest");
     let (engine, mut rx) = env.start(EngineOptions {
         concurrency: 2,
         ..env.opts()
@@ -13,7 +13,7 @@ async fn uploads_arrive_verified_and_journaled() {
     let mut kinds = Vec::new();
     let mut contents = Vec::new();
     for i in 0..6u8 {
-        let (path, data) = env.file(&format!("f{i}.bin"), 20_000 + usize::from(i) * 1000, i);
+        let (path, data) = env.file(&format!("f{i}.bin"), 200_000 + usize::from(i) * 1000, i);
         kinds.push(upload(&path, folder, &format!("f{i}.bin")));
         contents.push(data);
     }
@@ -28,23 +28,20 @@ async fn uploads_arrive_verified_and_journaled() {
             s => panic!("{s:?}"),
         }
     }
-    let remote = env.fake.files_in(folder);
-    assert_eq!(remote.len(), 6);
-    for (i, data) in contents.iter().enumerate() {
-        let f = remote
-            .iter()
-            .find(|f| f.name == format!("f{i}.bin"))
-            .unwrap();
-        assert_eq!(&*f.data, data);
-    }
-    assert!(
-        env.fake.state().max_running <= 2,
-        "{}",
-        env.fake.state().max_running
-    );
+    let mut remote = env.remote(folder);
+    remote.sort();
+    let expected: Vec<(String, Digest)> = contents
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (format!("f{i}.bin"), digest(d)))
+        .collect();
+    assert_eq!(remote, expected);
+    let stats = env.stats();
+    assert_eq!(stats.uploads_completed, 6, "each sent once");
+    assert!(stats.max_bodies_at_once <= 2, "{stats:?}");
     assert_eq!(
-        env.fake.state().file_ls_calls,
-        1,
+        stats.by_endpoint.get("file/ls.cgi"),
+        Some(&1),
         "one listing serves every upload into the folder"
     );
     let events = drain(&mut rx);
@@ -70,22 +67,20 @@ async fn uploads_arrive_verified_and_journaled() {
     );
     assert!(summary.failed.is_empty());
 
-    // Idle: nothing more is sent.
-    tokio::time::sleep(Duration::from_millis(150)).await;
+    // Idle: nothing more is sent, nothing more is called.
+    let calls = env.stats().api_calls;
+    tokio::time::sleep(Duration::from_millis(100)).await;
     assert!(drain(&mut rx).is_empty());
+    assert_eq!(env.stats().api_calls, calls);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn transient_failures_are_retried_then_reported() {
+async fn dropped_uploads_are_sent_again_then_reported() {
     let env = Env::new();
-    let folder = env.fake.mkdir_now(0, "d");
-    let (a, data) = env.file("a.bin", 5000, 1);
-    let (b, _) = env.file("b.bin", 5000, 2);
-    {
-        let mut s = env.fake.state();
-        s.upload_faults
-            .extend([UploadFault::Network, UploadFault::Network]);
-    }
+    let folder = env.folder(0, "d");
+    let (a, data) = env.file("a.bin", 50_000, 1);
+    let (b, _) = env.file("b.bin", 50_000, 2);
+    env.sb().faults().cut_uploads_after(10_000, 2);
     let (engine, _rx) = env.start(EngineOptions {
         concurrency: 1,
         max_attempts: 3,
@@ -94,21 +89,15 @@ async fn transient_failures_are_retried_then_reported() {
     let ids = engine.enqueue(vec![upload(&a, folder, "a.bin")]);
     idle(&engine).await;
     assert!(matches!(state_of(&engine, ids[0]), JobState::Done { .. }));
-    assert_eq!(&*env.fake.files_in(folder)[0].data, &data);
+    assert_eq!(env.remote(folder), expect(&[("a.bin", &data)]));
+    assert_eq!(env.stats().uploads_completed, 1);
 
-    env.fake
-        .state()
-        .upload_faults
-        .extend([UploadFault::Network; 3]);
+    env.sb().faults().cut_uploads_after(10_000, 3);
     let ids = engine.enqueue(vec![upload(&b, folder, "b.bin")]);
     idle(&engine).await;
-    match state_of(&engine, ids[0]) {
-        JobState::Failed { reason } => {
-            assert!(reason.contains("cannot reach 1fichier"), "{reason}")
-        }
-        s => panic!("{s:?}"),
-    }
-    assert_eq!(env.fake.files_in(folder).len(), 1);
+    let reason = failure(state_of(&engine, ids[0]));
+    assert!(reason.contains("cannot reach 1fichier"), "{reason}");
+    assert_eq!(env.names(folder), vec!["a.bin"]);
     let summary = engine.summary(None).await;
     assert_eq!((summary.done, summary.failed.len()), (1, 1));
     assert_eq!(summary.failed[0].name, "b.bin");
@@ -117,55 +106,45 @@ async fn transient_failures_are_retried_then_reported() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_checksum_mismatch_on_upload_fails_and_removes_the_copy() {
     let env = Env::new();
-    let folder = env.fake.mkdir_now(0, "d");
+    let folder = env.folder(0, "d");
     let (a, _) = env.file("a.bin", 5000, 1);
-    env.fake
-        .state()
-        .upload_faults
-        .push_back(UploadFault::WrongWhirlpool);
+    env.sb().faults().corrupt_uploads(1);
     let (engine, _rx) = env.start(env.opts());
     let ids = engine.enqueue(vec![upload(&a, folder, "a.bin")]);
     idle(&engine).await;
-    match state_of(&engine, ids[0]) {
-        JobState::Failed { reason } => {
-            assert!(reason.contains("checksum"), "{reason}");
-            assert!(reason.contains("removed"), "{reason}");
-        }
-        s => panic!("{s:?}"),
-    }
-    assert!(env.fake.files_in(folder).is_empty());
+    let reason = failure(state_of(&engine, ids[0]));
+    assert!(reason.contains("checksum"), "{reason}");
+    assert!(reason.contains("removed"), "{reason}");
+    assert_eq!(env.stats().uploads_completed, 1);
+    assert!(env.names(folder).is_empty(), "the bad copy is gone");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_upload_whose_answer_was_lost_is_found_not_resent() {
     let env = Env::new();
-    let folder = env.fake.mkdir_now(0, "d");
-    let (a, _) = env.file("a.bin", 5000, 1);
-    env.fake
-        .state()
-        .upload_faults
-        .push_back(UploadFault::CommitThenNetwork);
+    let folder = env.folder(0, "d");
+    let (a, data) = env.file("a.bin", 5000, 1);
+    env.sb().faults().drop_upload_answers(1);
     let (engine, _rx) = env.start(env.opts());
     let ids = engine.enqueue(vec![upload(&a, folder, "a.bin")]);
     idle(&engine).await;
     assert!(matches!(state_of(&engine, ids[0]), JobState::Done { .. }));
-    assert_eq!(env.fake.files_in(folder).len(), 1, "no duplicate");
-    assert_eq!(env.fake.state().upload_calls.len(), 1);
+    assert_eq!(env.remote(folder), expect(&[("a.bin", &data)]));
+    assert_eq!(env.stats().uploads_completed, 1, "no duplicate");
 }
 
 #[test]
 fn an_upload_the_service_kept_before_kill_9_is_not_sent_again() {
     let env = Env::new();
-    let folder = env.fake.mkdir_now(0, "d");
+    let folder = env.folder(0, "d");
     let (a, data) = env.file("big.iso", 50_000, 3);
-    env.fake
-        .state()
-        .upload_faults
-        .push_back(UploadFault::CommitThenHang);
+    // The node keeps the file, then says "still processing" for long: the kill comes first.
+    env.sb().faults().set_end_pending(1000);
     crash_after(|| async {
         let (engine, _rx) = env.start(env.opts());
         engine.enqueue(vec![upload(&a, folder, "big.iso")]);
-        wait_hung(&env.fake, 1).await;
+        env.until_stats("the upload kept", |s| s.uploads_completed == 1)
+            .await;
         engine
     });
     let saved = journal::read_jobs(env.state.path());
@@ -173,15 +152,10 @@ fn an_upload_the_service_kept_before_kill_9_is_not_sent_again() {
         saved[0].meta.attempted,
         "the journal knew the upload may have gone: {saved:?}"
     );
+    env.sb().faults().clear();
     runtime().block_on(async {
         let (engine, _rx) = env.start(env.opts());
-        let jobs = engine.jobs();
-        assert_eq!(jobs.len(), 1);
-        // Queued at start; the scheduler may already have started it again.
-        assert!(
-            matches!(jobs[0].state, JobState::Queued | JobState::Running { .. }),
-            "{jobs:?}"
-        );
+        assert_eq!(engine.jobs().len(), 1, "the same queue");
         idle(&engine).await;
         assert!(
             matches!(engine.jobs()[0].state, JobState::Done { .. }),
@@ -189,45 +163,46 @@ fn an_upload_the_service_kept_before_kill_9_is_not_sent_again() {
             engine.jobs()
         );
     });
-    let files = env.fake.files_in(folder);
-    assert_eq!(files.len(), 1, "sent once");
-    assert_eq!(&*files[0].data, &data);
-    assert_eq!(env.fake.state().upload_calls.len(), 1);
+    assert_eq!(env.remote(folder), expect(&[("big.iso", &data)]));
+    assert_eq!(env.stats().uploads_completed, 1, "sent once");
 }
 
 #[test]
 fn an_upload_cut_by_kill_9_is_sent_again_from_zero() {
     let env = Env::new();
-    let folder = env.fake.mkdir_now(0, "d");
+    let folder = env.folder(0, "d");
     let (a, data) = env.file("a.bin", 50_000, 3);
-    env.fake.state().upload_faults.push_back(UploadFault::Hang);
+    env.sb().faults().set_bandwidth(Some(20_000));
     crash_after(|| async {
         let (engine, _rx) = env.start(env.opts());
         engine.enqueue(vec![upload(&a, folder, "a.bin")]);
-        wait_hung(&env.fake, 1).await;
+        env.until_stats("bytes arriving", |s| s.upload_bytes_received > 0)
+            .await;
         engine
     });
+    env.sb().faults().clear();
     runtime().block_on(async {
         let (engine, _rx) = env.start(env.opts());
         idle(&engine).await;
         assert!(matches!(engine.jobs()[0].state, JobState::Done { .. }));
     });
-    let files = env.fake.files_in(folder);
-    assert_eq!(files.len(), 1);
-    assert_eq!(&*files[0].data, &data);
-    assert_eq!(env.fake.state().upload_calls.len(), 2);
+    assert_eq!(env.remote(folder), expect(&[("a.bin", &data)]));
+    let stats = env.stats();
+    assert_eq!(stats.uploads_completed, 1);
+    assert_eq!(
+        stats.by_endpoint.get("upload/get_upload_server.cgi"),
+        Some(&2),
+        "begun twice"
+    );
 }
 
 #[test]
 fn an_overwrite_cut_by_kill_9_still_removes_the_old_copy_once() {
     let env = Env::new();
-    let folder = env.fake.mkdir_now(0, "d");
-    let old_url = env.fake.put(folder, "a.txt", b"old");
+    let folder = env.folder(0, "d");
+    let old_url = env.sb().add_file(folder, "a.txt", b"old");
     let (a, new) = env.file("a.txt", 4000, 1);
-    env.fake
-        .state()
-        .upload_faults
-        .push_back(UploadFault::CommitThenHang);
+    env.sb().faults().set_end_pending(1000);
     let options = EngineOptions {
         on_conflict: ConflictPolicy::Overwrite,
         ..env.opts()
@@ -235,14 +210,16 @@ fn an_overwrite_cut_by_kill_9_still_removes_the_old_copy_once() {
     crash_after(|| async {
         let (engine, _rx) = env.start(options.clone());
         engine.enqueue(vec![upload(&a, folder, "a.txt")]);
-        wait_hung(&env.fake, 1).await;
+        env.until_stats("the upload kept", |s| s.uploads_completed == 1)
+            .await;
         engine
     });
     assert_eq!(
-        env.fake.files_in(folder).len(),
+        env.remote(folder).len(),
         2,
-        "old and new side by side"
+        "old and new side by side, the old one not yet removed"
     );
+    env.sb().faults().clear();
     runtime().block_on(async {
         // Even if the policy changed since, the decision taken stands.
         let (engine, _rx) = env.start(EngineOptions {
@@ -252,35 +229,44 @@ fn an_overwrite_cut_by_kill_9_still_removes_the_old_copy_once() {
         idle(&engine).await;
         assert!(matches!(engine.jobs()[0].state, JobState::Done { .. }));
     });
-    let files = env.fake.files_in(folder);
-    assert_eq!(files.len(), 1);
-    assert_eq!(&*files[0].data, &new);
-    assert_eq!(env.fake.state().removed, vec![old_url]);
-    assert_eq!(env.fake.state().upload_calls.len(), 1);
+    assert_eq!(env.remote(folder), expect(&[("a.txt", &new)]));
+    assert!(env.sb().file_body(&old_url).is_none());
+    let stats = env.stats();
+    assert_eq!(stats.by_endpoint.get("file/rm.cgi"), Some(&1));
+    assert_eq!(stats.uploads_completed, 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn local_files_that_cannot_be_sent_fail_in_words() {
+async fn local_files_that_cannot_be_sent_fail_in_words_and_the_rest_goes_on() {
     let env = Env::new();
-    let folder = env.fake.mkdir_now(0, "d");
+    let folder = env.folder(0, "d");
     let (empty, _) = env.file("empty", 0, 0);
+    let (a, a_data) = env.file("a.txt", 3000, 1);
+    let (b, b_data) = env.file("b.txt", 3000, 2);
     let (engine, _rx) = env.start(env.opts());
     let ids = engine.enqueue(vec![
         upload(&env.local.path().join("missing.txt"), folder, "missing.txt"),
+        upload(&a, folder, "a.txt"),
         upload(&empty, folder, "empty"),
         upload(&env.local.path().join("x"), 999, "x"),
+        upload(&b, folder, "b.txt"),
     ]);
     idle(&engine).await;
-    let reasons: Vec<String> = ids
+    let reasons: Vec<String> = [0, 2, 3]
         .iter()
-        .map(|id| match state_of(&engine, *id) {
-            JobState::Failed { reason } => reason,
-            s => panic!("{s:?}"),
-        })
+        .map(|i| failure(state_of(&engine, ids[*i])))
         .collect();
     assert!(reasons[0].contains("missing.txt is gone"), "{}", reasons[0]);
-    assert!(reasons[1].contains("empty files"), "{}", reasons[1]);
+    assert!(
+        reasons[1].contains("1fichier does not accept empty files"),
+        "{}",
+        reasons[1]
+    );
     assert!(reasons[2].contains("is gone"), "{}", reasons[2]);
+    let mut remote = env.remote(folder);
+    remote.sort();
+    assert_eq!(remote, expect(&[("a.txt", &a_data), ("b.txt", &b_data)]));
+    assert_eq!(env.stats().upload_bytes_received, 6000, "nothing else sent");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -290,11 +276,51 @@ async fn a_destination_folder_that_vanished_fails_in_words() {
     let (engine, _rx) = env.start(env.opts());
     let ids = engine.enqueue(vec![upload(&a, 999, "a.bin")]);
     idle(&engine).await;
-    match state_of(&engine, ids[0]) {
-        JobState::Failed { reason } => assert!(
-            reason.contains("folder 999 is no longer on 1fichier"),
-            "{reason}"
-        ),
-        s => panic!("{s:?}"),
+    let reason = failure(state_of(&engine, ids[0]));
+    assert!(
+        reason.contains("folder 999 is no longer on 1fichier"),
+        "{reason}"
+    );
+    assert_eq!(env.stats().uploads_completed, 0);
+    assert!(env.names(0).is_empty(), "nothing landed in the root");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_that_changes_while_it_is_sent_is_sent_again() {
+    let env = Env::new();
+    let folder = env.folder(0, "d");
+    let size = 120_000;
+    let (a, _) = env.file("a.bin", size, 1);
+    env.sb().faults().set_bandwidth(Some(200_000));
+    let (engine, _rx) = env.start(env.opts());
+    let ids = engine.enqueue(vec![upload(&a, folder, "a.bin")]);
+    env.until_stats("half of the first copy", |s| {
+        s.upload_bytes_received >= size as u64 / 2
+    })
+    .await;
+    // Rewritten in place, same length, other bytes: only the file's change of time can tell.
+    let changed = bytes(size, 99);
+    {
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new().write(true).open(&a).unwrap();
+        f.write_all(&changed).unwrap();
     }
+    env.sb().faults().set_bandwidth(None);
+    idle(&engine).await;
+    assert!(
+        matches!(state_of(&engine, ids[0]), JobState::Done { .. }),
+        "{:?}",
+        engine.jobs()
+    );
+    assert_eq!(
+        env.remote(folder),
+        expect(&[("a.bin", &changed)]),
+        "one copy, of the file as it is now"
+    );
+    let stats = env.stats();
+    assert_eq!(
+        stats.uploads_completed, 2,
+        "the mixed copy was sent, then again"
+    );
+    assert_eq!(stats.by_endpoint.get("file/rm.cgi"), Some(&1));
 }
