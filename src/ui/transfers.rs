@@ -33,7 +33,9 @@ impl TransferPanel {
                 JobState::Waiting { .. } => c.waiting += 1,
                 JobState::Queued => c.queued += 1,
                 JobState::Paused { .. } => c.paused += 1,
-                JobState::Done { .. } | JobState::Skipped { .. } | JobState::Cancelled => c.done += 1,
+                JobState::Done { .. } | JobState::Skipped { .. } | JobState::Cancelled => {
+                    c.done += 1
+                }
                 JobState::Failed { .. } => c.failed += 1,
             }
         }

@@ -55,7 +55,9 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
                     format!("{} {}", arrows(app), c.running + c.waiting),
                     theme.status,
                 ));
-                parts.push((Rate(speed).to_string(), theme.status));
+                if speed > 0.0 {
+                    parts.push((Rate(speed).to_string(), theme.status));
+                }
             }
             if let Some(p) = &pace {
                 parts.push((p.clone(), theme.warn));
@@ -106,12 +108,12 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
                 right.push(Span::styled(format!(" {p} "), theme.warn));
             }
             if c.running + c.waiting > 0 {
-                right.push(Span::raw(format!(
-                    " {} {} · {} ",
-                    arrows(app),
-                    c.running + c.waiting,
-                    Rate(speed)
-                )));
+                let mut s = format!(" {} {}", arrows(app), c.running + c.waiting);
+                if speed > 0.0 {
+                    s.push_str(&format!(" · {}", Rate(speed)));
+                }
+                s.push(' ');
+                right.push(Span::raw(s));
             }
         }
         right.push(Span::styled(help, theme.key));
@@ -156,8 +158,8 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(Line::from(spans)).style(theme.status), area);
 }
 
-/// `up`, `down` or `up/down`, from the directions that are moving.
-fn arrows(app: &App) -> &'static str {
+/// What moves: `up`, `down`, `url` (a remote upload), or several joined by `/`.
+fn arrows(app: &App) -> String {
     use crate::transfer::{Direction, JobState};
     let moving = |d: Direction| {
         app.transfers.jobs.iter().any(|j| {
@@ -165,10 +167,19 @@ fn arrows(app: &App) -> &'static str {
                 && matches!(j.state, JobState::Running { .. } | JobState::Waiting { .. })
         })
     };
-    match (moving(Direction::Up), moving(Direction::Down)) {
-        (true, true) => "up/down",
-        (false, true) => "down",
-        _ => "up",
+    let words: Vec<&str> = [
+        (Direction::Up, "up"),
+        (Direction::Down, "down"),
+        (Direction::Remote, "url"),
+    ]
+    .into_iter()
+    .filter(|(d, _)| moving(*d))
+    .map(|(_, w)| w)
+    .collect();
+    if words.is_empty() {
+        "up".to_string()
+    } else {
+        words.join("/")
     }
 }
 
