@@ -373,6 +373,14 @@ fn remote_delete_covers_files_and_folders() {
         &mut app2,
         vec![key(KeyCode::Tab), ch('*'), key(KeyCode::F(8))],
     );
+    // A folder among them: the dialog says, before, that only empty ones go.
+    let Some(Dialog::Confirm(c)) = &app2.dialog else {
+        panic!("{:?}", app2.dialog)
+    };
+    assert!(
+        c.lines.iter().any(|l| l.contains("only empty folders")),
+        "{c:?}"
+    );
     let effects = keys(&mut app2, vec![ch('y')]);
     assert_eq!(
         effects,

@@ -54,7 +54,7 @@ impl App {
                                 if left == 1 { " is" } else { "s are" }
                             ),
                             if self.ephemeral_queue {
-                                "The demo's queue is not kept: they stop here.".into()
+                                "The demo's queue is not kept after it quits.".into()
                             } else {
                                 "The queue is saved and resumes on the next start.".into()
                             },
