@@ -373,6 +373,14 @@ fn remote_delete_covers_files_and_folders() {
         &mut app2,
         vec![key(KeyCode::Tab), ch('*'), key(KeyCode::F(8))],
     );
+    // A folder among them: the dialog says, before, that only empty ones go.
+    let Some(Dialog::Confirm(c)) = &app2.dialog else {
+        panic!("{:?}", app2.dialog)
+    };
+    assert!(
+        c.lines.iter().any(|l| l.contains("only empty folders")),
+        "{c:?}"
+    );
     let effects = keys(&mut app2, vec![ch('y')]);
     assert_eq!(
         effects,
@@ -878,4 +886,121 @@ fn copy_and_folder_rename_and_moving_many() {
             refresh: vec![FolderId::ROOT],
         })]
     );
+}
+
+/// The listing that answers the one `ListRemote` among `effects`.
+fn answer_remote(app: &mut App, effects: &[Effect], l: RemoteListing) {
+    let Some((folder, ticket)) = effects.iter().find_map(|e| match e {
+        Effect::ListRemote { folder, ticket } => Some((*folder, *ticket)),
+        _ => None,
+    }) else {
+        panic!("no remote listing asked for in {effects:?}");
+    };
+    app.update(Action::Remote(RemoteMsg::Listed {
+        folder,
+        ticket,
+        result: Ok(l),
+    }));
+}
+
+#[test]
+fn the_cursor_lands_on_what_was_just_made_or_renamed() {
+    use fichier_tui::ui::action::{OpDone, Refresh, Select};
+    let mut app = app();
+    // Remote: a new folder at the root; the root's next listing puts the cursor on it.
+    keys(&mut app, vec![key(KeyCode::Tab)]);
+    let effects = app.update(Action::Done(OpDone {
+        result: Ok("made the folder New".into()),
+        refresh: vec![Refresh::Remote(FolderId::ROOT)],
+        select: Some(Select::Remote {
+            folder: FolderId::ROOT,
+            name: "New \"one\"".into(),
+        }),
+    }));
+    // The service stores `"` as its full-width look-alike; the pane finds it all the same.
+    let l = listing(
+        0,
+        &[(1, "Backups"), (7, "New \u{FF02}one\u{FF02}")],
+        vec![rfile("notes.md", "n", 8)],
+    );
+    answer_remote(&mut app, &effects, l);
+    assert_eq!(app.remote.cursor_item(), Some(RowItem::Folder(FolderId(7))));
+    // Local: a renamed file keeps the cursor under its new name.
+    keys(&mut app, vec![key(KeyCode::Tab)]);
+    let effects = app.update(Action::Done(OpDone {
+        result: Ok("renamed to c.txt".into()),
+        refresh: vec![Refresh::Local(PathBuf::from("/home/u/x"))],
+        select: Some(Select::Local {
+            dir: PathBuf::from("/home/u/x"),
+            name: "c.txt".into(),
+        }),
+    }));
+    let Some(Effect::ListLocal { dir, ticket }) = effects.first().cloned() else {
+        panic!("{effects:?}")
+    };
+    app.update(Action::Local(LocalMsg::Listed {
+        ticket,
+        dir,
+        result: Ok(vec![
+            entry("a.txt", false, 1),
+            entry("c.txt", false, 2),
+            entry("d.txt", false, 3),
+        ]),
+    }));
+    assert_eq!(local_cursor_name(&app).as_deref(), Some("c.txt"));
+}
+
+#[test]
+fn remote_names_sort_as_the_user_reads_them() {
+    let mut app = app();
+    keys(&mut app, vec![key(KeyCode::Tab)]);
+    let effects = keys(&mut app, vec![ch('R')]);
+    // `␠b` is how the service keeps " b": it sorts as a space, before `a`.
+    let l = listing(
+        0,
+        &[],
+        vec![rfile("a.txt", "a", 1), rfile("\u{2420}b.txt", "b", 1)],
+    );
+    answer_remote(&mut app, &effects, l);
+    let names: Vec<String> = app
+        .remote
+        .rows()
+        .iter()
+        .filter_map(|r| match r.item {
+            RowItem::File { folder, index } => {
+                app.remote.file(folder, index).map(|f| f.filename.clone())
+            }
+            RowItem::Folder(_) => None,
+        })
+        .collect();
+    assert_eq!(names, ["\u{2420}b.txt", "a.txt"]);
+}
+
+#[test]
+fn the_end_of_the_work_is_said() {
+    let mut app = app();
+    let job = |state| JobView {
+        id: JobId(1),
+        direction: Direction::Up,
+        name: "a.txt".into(),
+        state,
+    };
+    let running = JobState::Running {
+        done: 1,
+        total: 2,
+        speed: 1.0,
+        eta: None,
+    };
+    app.update(Action::Engine(EngineEvent::Jobs(Arc::new(vec![job(
+        running,
+    )]))));
+    assert!(app.transfers.visible());
+    app.update(Action::Engine(EngineEvent::Jobs(Arc::new(vec![job(
+        JobState::Done {
+            result: String::new(),
+        },
+    )]))));
+    assert!(!app.transfers.visible(), "the panel goes with the work");
+    let said = app.message.as_ref().map(|m| m.text.as_str());
+    assert_eq!(said, Some("all transfers done"));
 }

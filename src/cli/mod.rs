@@ -60,6 +60,11 @@ async fn run_ui(session: &Session) -> anyhow::Result<()> {
     options.concurrency = config.transfers.jobs.max(1);
     options.bwlimit = crate::units::parse_size(&config.transfers.bwlimit).filter(|b| *b > 0);
     options.on_conflict = config.transfers.on_conflict;
+    // The sandbox (demo, tests) runs remote uploads at once: poll it often, as `remote-upload
+    // --wait` does, instead of the real service's slow pace.
+    if session.is_demo() || crate::config::is_loopback_url(session.client.base_url()) {
+        options.remote_poll = std::time::Duration::from_secs(1);
+    }
     let (engine, engine_events) = Engine::start(session.client.clone(), options)?;
     let context = crate::ui::UiContext {
         client: session.client.clone(),
@@ -71,6 +76,7 @@ async fn run_ui(session: &Session) -> anyhow::Result<()> {
         theme: config.ui.theme.clone(),
         no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
         show_hidden: config.ui.show_hidden,
+        ephemeral_queue: session.is_demo(),
     };
     let result = crate::ui::run(context).await;
     engine.shutdown().await;

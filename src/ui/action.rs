@@ -70,6 +70,22 @@ pub enum AccountMsg {
 pub struct OpDone {
     pub result: Result<String, String>,
     pub refresh: Vec<Refresh>,
+    /// Where the cursor goes once the new listing is in: the folder just made, the new name.
+    pub select: Option<Select>,
+}
+
+/// An item to put the cursor on when its folder's next listing arrives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Select {
+    Local {
+        dir: PathBuf,
+        name: String,
+    },
+    /// `name` as the user wrote it (compared with the listing's names mapped back).
+    Remote {
+        folder: FolderId,
+        name: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,7 +2,7 @@
 //! Input is read in `events.rs`, commands run in `commands.rs`, and the panes' operations (what
 //! F5, F6, F8... build) in `ops.rs` and `remote_ops.rs`.
 
-use super::action::{AccountMsg, Action, LocalMsg, OpDone, Refresh, RemoteMsg};
+use super::action::{AccountMsg, Action, LocalMsg, OpDone, Refresh, RemoteMsg, Select};
 use super::dialog::Dialog;
 use super::effect::Effect;
 use super::keymap::{Context, Keymap};
@@ -60,6 +60,8 @@ pub struct AppOptions {
     pub no_color: bool,
     pub show_hidden: bool,
     pub home: Option<PathBuf>,
+    /// The queue is not kept after quitting (the demo's lives in a temporary folder).
+    pub ephemeral_queue: bool,
 }
 
 #[derive(Debug)]
@@ -82,6 +84,7 @@ pub struct App {
     pub now: Instant,
     /// For `~` in paths.
     pub home: Option<PathBuf>,
+    pub ephemeral_queue: bool,
     pub quit: bool,
     /// The state changed since the last frame.
     pub dirty: bool,
@@ -113,6 +116,7 @@ impl App {
             height: 24,
             now,
             home: opts.home,
+            ephemeral_queue: opts.ephemeral_queue,
             quit: false,
             dirty: true,
         }
@@ -316,8 +320,15 @@ impl App {
     fn on_engine(&mut self, ev: EngineEvent) -> Vec<Effect> {
         match ev {
             EngineEvent::Jobs(jobs) => {
+                let had_work = self.transfers.has_work();
                 let rows = self.areas().panel_rows();
                 self.transfers.set_jobs(jobs, rows);
+                let c = self.transfers.counts();
+                // The panel hides once the work is over (unless something failed): say so, or the
+                // last transfer would end without a word.
+                if had_work && !self.transfers.has_work() && c.failed == 0 {
+                    self.say("all transfers done");
+                }
                 self.rescroll();
                 Vec::new()
             }
@@ -343,7 +354,18 @@ impl App {
 
     fn on_done(&mut self, done: OpDone) -> Vec<Effect> {
         match done.result {
-            Ok(text) => self.say(text),
+            Ok(text) => {
+                self.say(text);
+                match done.select {
+                    Some(Select::Local { dir, name }) if self.local.is_in(&dir) => {
+                        self.local.select_on_listing(name.into())
+                    }
+                    Some(Select::Remote { folder, name }) => {
+                        self.remote.select_on_listing(folder, name)
+                    }
+                    _ => {}
+                }
+            }
             Err(text) => {
                 tracing::warn!("{text}");
                 self.open_dialog(Dialog::Message {

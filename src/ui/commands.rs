@@ -53,7 +53,11 @@ impl App {
                                 "{left} transfer{} not finished.",
                                 if left == 1 { " is" } else { "s are" }
                             ),
-                            "The queue is saved and resumes on the next start.".into(),
+                            if self.ephemeral_queue {
+                                "The demo's queue is not kept after it quits.".into()
+                            } else {
+                                "The queue is saved and resumes on the next start.".into()
+                            },
                         ],
                         ok: "Quit".into(),
                         cancel: "Stay".into(),

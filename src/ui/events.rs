@@ -15,22 +15,18 @@ impl App {
             self.dirty = false;
             return Vec::new();
         }
-        if let Some(dialog) = &mut self.dialog {
-            // The body of a scrolling dialog: the screen less its margins, borders and footer.
-            let page = self.height.saturating_sub(5).max(1) as usize;
+        if let Some(dialog) = &self.dialog {
+            // A scrolling dialog pages by its body's height and stops at its last line.
+            let limits = super::draw::scroll_limits(self, dialog);
+            let page = limits.map_or(1, |l| l.1);
+            let Some(dialog) = &mut self.dialog else {
+                return Vec::new();
+            };
             let outcome = dialog.handle_key(&key, page);
-            match dialog {
-                Dialog::Help { scroll } => {
-                    *scroll = (*scroll).min(
-                        super::draw::help_lines(&self.keymap)
-                            .len()
-                            .saturating_sub(page),
-                    )
-                }
-                Dialog::Links { scroll, links } => {
-                    *scroll = (*scroll).min((links.len() * 2).saturating_sub(page))
-                }
-                _ => {}
+            if let (Some((max, _)), Dialog::Help { scroll } | Dialog::Links { scroll, .. }) =
+                (limits, dialog)
+            {
+                *scroll = (*scroll).min(max);
             }
             return self.on_dialog_outcome(outcome);
         }

@@ -255,6 +255,11 @@ impl LocalPane {
         Some(self.request(parent))
     }
 
+    /// Puts the cursor on `name` when the next listing arrives (a folder just made, a new name).
+    pub fn select_on_listing(&mut self, name: OsString) {
+        self.select_after = Some(name);
+    }
+
     pub fn reload(&mut self) -> Effect {
         self.request(self.dir.clone())
     }

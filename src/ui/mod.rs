@@ -44,4 +44,6 @@ pub struct UiContext {
     /// NO_COLOR is set: modifiers only.
     pub no_color: bool,
     pub show_hidden: bool,
+    /// The queue is thrown away on quitting (the demo): the quit dialog must not promise a resume.
+    pub ephemeral_queue: bool,
 }

@@ -91,6 +91,7 @@ impl App {
                         &names,
                         bytes,
                         &where_,
+                        None,
                         vec![Effect::Local(LocalOp::Delete { paths, dir })],
                     );
                 }
@@ -185,6 +186,7 @@ impl App {
         names: &[String],
         bytes: u64,
         place: &str,
+        note: Option<&str>,
         effects: Vec<Effect>,
     ) {
         let n = names.len();
@@ -196,10 +198,9 @@ impl App {
         if n > NAMES_SHOWN {
             shown.push(format!("and {} more", n - NAMES_SHOWN));
         }
-        let lines = vec![
-            format!("in {}", for_terminal(place)),
-            "This cannot be undone.".into(),
-        ];
+        let mut lines = vec![format!("in {}", for_terminal(place))];
+        lines.extend(note.map(String::from));
+        lines.push("This cannot be undone.".into());
         let size = if bytes > 0 {
             format!(" ({})", Bytes(bytes))
         } else {

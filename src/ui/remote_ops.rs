@@ -191,10 +191,13 @@ impl App {
             [one] => format!("1fichier {}", self.remote.path(*one)),
             _ => "1fichier".to_string(),
         };
+        // Said before, not after: the service refuses to delete a folder that is not empty.
+        let note = (!folders.is_empty()).then_some("1fichier deletes only empty folders.");
         self.ask_delete(
             &names,
             bytes,
             &place,
+            note,
             vec![Effect::Remote(RemoteOp::Delete {
                 files,
                 folders,

@@ -5,14 +5,16 @@
 //! a second unless the user typed). Work runs in tasks that report back on a channel.
 
 use super::UiContext;
-use super::action::{AccountMsg, Action, LocalMsg, OpDone, Refresh, RemoteListing, RemoteMsg};
+use super::action::{
+    AccountMsg, Action, LocalMsg, OpDone, Refresh, RemoteListing, RemoteMsg, Select,
+};
 use super::app::{App, AppOptions};
 use super::draw::draw;
 use super::effect::{Effect, LocalOp, RemoteDest, RemoteOp};
 use super::terminal::Tui;
 use super::text::base64;
 use crate::api::{ApiError, Client, FileUrl, FolderId};
-use crate::sanitize::{from_service_name, to_service_name};
+use crate::sanitize::from_service_name;
 use crate::transfer::{Engine, EngineEvent};
 use crossterm::event::{Event, EventStream};
 use futures_util::StreamExt;
@@ -37,6 +39,7 @@ pub async fn run(ctx: UiContext) -> anyhow::Result<()> {
         theme,
         no_color,
         show_hidden,
+        ephemeral_queue,
     } = ctx;
     let home = directories::BaseDirs::new().map(|b| b.home_dir().to_path_buf());
     let mut app = App::new(AppOptions {
@@ -46,6 +49,7 @@ pub async fn run(ctx: UiContext) -> anyhow::Result<()> {
         no_color,
         show_hidden,
         home,
+        ephemeral_queue,
     });
     let mut tui = Tui::enter(mouse)?;
     let size = tui.terminal.size()?;
@@ -252,6 +256,7 @@ impl Executor {
                         .unwrap_or_else(|e| OpDone {
                             result: Err(e.to_string()),
                             refresh: Vec::new(),
+                            select: None,
                         });
                     let _ = tx.send(Action::Done(done));
                 });
@@ -288,7 +293,8 @@ fn local_op(op: LocalOp) -> OpDone {
                 .map_err(|e| e.to_string());
             OpDone {
                 result,
-                refresh: vec![Refresh::Local(dir)],
+                refresh: vec![Refresh::Local(dir.clone())],
+                select: Some(Select::Local { dir, name }),
             }
         }
         LocalOp::Rename { path, new_name } => {
@@ -298,7 +304,11 @@ fn local_op(op: LocalOp) -> OpDone {
                 .map_err(|e| e.to_string());
             OpDone {
                 result,
-                refresh: vec![Refresh::Local(dir)],
+                refresh: vec![Refresh::Local(dir.clone())],
+                select: Some(Select::Local {
+                    dir,
+                    name: new_name,
+                }),
             }
         }
         LocalOp::Delete { paths, dir } => {
@@ -310,6 +320,7 @@ fn local_op(op: LocalOp) -> OpDone {
             OpDone {
                 result,
                 refresh: vec![Refresh::Local(dir)],
+                select: None,
             }
         }
     }
@@ -341,11 +352,17 @@ async fn resolve(
 
 async fn remote_op(client: &Client, op: RemoteOp) -> OpDone {
     let mut refresh = Vec::new();
+    let mut select = None;
     let result: Result<String, ApiError> = async {
         match op {
             RemoteOp::Mkdir { parent, name } => {
                 refresh.push(Refresh::Remote(parent));
-                client.mkdir(parent, &to_service_name(&name)).await?;
+                // The client maps the user's name to the service's form itself.
+                client.mkdir(parent, &name).await?;
+                select = Some(Select::Remote {
+                    folder: parent,
+                    name: name.clone(),
+                });
                 Ok(format!("made the folder {name}"))
             }
             RemoteOp::Delete {
@@ -366,14 +383,12 @@ async fn remote_op(client: &Client, op: RemoteOp) -> OpDone {
             }
             RemoteOp::RenameFile { url, name, folder } => {
                 refresh.push(Refresh::Remote(folder));
-                client.file_rename(&[(url, to_service_name(&name))]).await?;
+                client.file_rename(&[(url, name.clone())]).await?;
                 Ok(format!("renamed to {name}"))
             }
             RemoteOp::RenameFolder { id, parent, name } => {
                 refresh.push(Refresh::Remote(parent));
-                client
-                    .folder_mv(id, parent, Some(&to_service_name(&name)))
-                    .await?;
+                client.folder_mv(id, parent, Some(&name)).await?;
                 Ok(format!("renamed to {name}/"))
             }
             RemoteOp::Move {
@@ -385,7 +400,6 @@ async fn remote_op(client: &Client, op: RemoteOp) -> OpDone {
                 refresh.extend(places.into_iter().map(Refresh::Remote));
                 let (to, rename) = resolve(client, &dest).await?;
                 refresh.push(Refresh::Remote(to));
-                let rename = rename.map(|r| to_service_name(&r));
                 let mut n = 0;
                 if !files.is_empty() {
                     let moved: Vec<FileUrl> = client.file_mv(&files, to).await?;
@@ -417,6 +431,7 @@ async fn remote_op(client: &Client, op: RemoteOp) -> OpDone {
     OpDone {
         result: result.map_err(|e| e.to_string()),
         refresh,
+        select,
     }
 }
 

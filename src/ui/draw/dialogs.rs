@@ -39,19 +39,12 @@ pub(super) fn draw(app: &App, dialog: &Dialog, frame: &mut Frame, screen: Rect) 
             frame.render_widget(Paragraph::new(body).wrap(Wrap { trim: false }), pad(inner));
         }
         Dialog::Links { links, scroll } => {
-            let mut lines: Vec<Line> = Vec::new();
-            for (name, url) in links {
-                lines.push(Line::from(vec![Span::styled(
-                    for_terminal(name).into_owned(),
-                    theme.header,
-                )]));
-                lines.push(Line::from(format!("  {}", for_terminal(url))));
-            }
             let title = format!(
                 "{} link{} copied to the clipboard",
                 links.len(),
                 if links.len() == 1 { "" } else { "s" }
             );
+            let lines = links_text(links, theme);
             scrolling(
                 frame,
                 screen,
@@ -63,34 +56,8 @@ pub(super) fn draw(app: &App, dialog: &Dialog, frame: &mut Frame, screen: Rect) 
             );
         }
         Dialog::Help { scroll } => {
-            let help = help_lines(&app.keymap);
-            // The keys column is as wide as the widest keys, within reason.
-            let keys_w = help
-                .iter()
-                .map(|l| match l {
-                    HelpLine::Key { keys, .. } => width(keys),
-                    _ => 0,
-                })
-                .max()
-                .unwrap_or(10)
-                .min((screen.width as usize / 3).max(8));
-            let lines = help
-                .into_iter()
-                .map(|l| match l {
-                    HelpLine::Title(t) => Line::from(Span::styled(t, theme.header)),
-                    HelpLine::Blank => Line::from(""),
-                    HelpLine::Key { keys, desc, name } => {
-                        let mut spans = vec![
-                            Span::styled(format!(" {} ", fit(&keys, keys_w)), theme.key),
-                            Span::raw(desc),
-                        ];
-                        if let Some(n) = name {
-                            spans.push(Span::styled(format!("  [{n}]"), theme.dim));
-                        }
-                        Line::from(spans)
-                    }
-                })
-                .collect();
+            let body = scroll_box(screen, usize::MAX).1;
+            let lines = help_text(&app.keymap, theme, body.width as usize);
             scrolling(
                 frame,
                 screen,
@@ -98,10 +65,103 @@ pub(super) fn draw(app: &App, dialog: &Dialog, frame: &mut Frame, screen: Rect) 
                 lines,
                 *scroll,
                 theme,
-                "Up/Down/PgUp/PgDn scroll, Esc close",
+                "Esc: close  Up/Down/PgUp/PgDn: scroll",
             );
         }
     }
+}
+
+/// How far a scrolling dialog can scroll on this screen, and how many lines a page holds: the
+/// state clamps with these, so they must follow what `scrolling` draws.
+pub fn scroll_limits(app: &App, dialog: &Dialog) -> Option<(usize, usize)> {
+    let screen = Rect::new(0, 0, app.width, app.height);
+    let n = match dialog {
+        Dialog::Links { links, .. } => links_text(links, &app.theme).len(),
+        Dialog::Help { .. } => {
+            let body = scroll_box(screen, usize::MAX).1;
+            help_text(&app.keymap, &app.theme, body.width as usize).len()
+        }
+        _ => return None,
+    };
+    let page = (scroll_box(screen, n).1.height as usize).max(1);
+    Some((n.saturating_sub(page), page))
+}
+
+fn links_text<'a>(links: &[(String, String)], theme: &Theme) -> Vec<Line<'a>> {
+    let mut lines = Vec::new();
+    for (name, url) in links {
+        lines.push(Line::from(Span::styled(
+            for_terminal(name).into_owned(),
+            theme.header,
+        )));
+        lines.push(Line::from(format!("  {}", for_terminal(url))));
+    }
+    lines
+}
+
+/// The live keymap as lines `width` columns wide: a key column, then the description, wrapped
+/// under itself when the screen is narrow (so nothing is cut), with the action's name last.
+fn help_text<'a>(keymap: &crate::ui::keymap::Keymap, theme: &Theme, width: usize) -> Vec<Line<'a>> {
+    let help = help_lines(keymap);
+    // The keys column is as wide as the widest keys, within a third of the box.
+    let keys_w = help
+        .iter()
+        .map(|l| match l {
+            HelpLine::Key { keys, .. } => super::super::text::width(keys),
+            _ => 0,
+        })
+        .max()
+        .unwrap_or(10)
+        .min((width / 3).max(6));
+    // Narrow: each key on a line of its own, its description indented below it, so that
+    // neither is cut.
+    let narrow = width < 56;
+    let (keys_w, indent) = if narrow {
+        (width.saturating_sub(2), 4)
+    } else {
+        (keys_w, keys_w + 2)
+    };
+    let desc_w = width.saturating_sub(indent).max(8);
+    let mut out = Vec::new();
+    for l in help {
+        match l {
+            HelpLine::Title(t) => out.push(Line::from(Span::styled(t, theme.header))),
+            HelpLine::Blank => out.push(Line::from("")),
+            HelpLine::Key { keys, desc, name } => {
+                let text = match name {
+                    Some(n) => format!("{desc}  [{n}]"),
+                    None => desc,
+                };
+                if narrow {
+                    out.push(Line::from(Span::styled(
+                        format!(" {}", cut(&keys, keys_w)),
+                        theme.key,
+                    )));
+                }
+                for (i, part) in wrap(&text, desc_w).into_iter().enumerate() {
+                    let lead = if i == 0 && !narrow {
+                        format!(" {} ", fit(&keys, keys_w))
+                    } else {
+                        " ".repeat(indent)
+                    };
+                    // The action's name, in the dim style, wherever the wrap put it.
+                    let mut spans = vec![Span::styled(lead, theme.key)];
+                    match part.find("  [") {
+                        Some(at) if name.is_some() && part.ends_with(']') => {
+                            spans.push(Span::raw(part[..at].to_string()));
+                            spans.push(Span::styled(part[at..].to_string(), theme.dim));
+                        }
+                        _ if name.is_some() && part.starts_with('[') && part.ends_with(']') => {
+                            spans.push(Span::styled(part, theme.dim));
+                        }
+                        _ => spans.push(Span::raw(part)),
+                    }
+                    out.push(Line::from(spans));
+                }
+            }
+        }
+    }
+    out
 }
 
 /// A centred box of at most `w` x `h`, cleared, with a title; returns the inside.
@@ -301,7 +361,34 @@ fn conflict(c: &ConflictDialog, theme: &Theme, frame: &mut Frame, screen: Rect) 
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
-/// A tall box whose lines scroll; the scroll is clamped here (the state may ask for too much).
+/// Where a scrolling dialog of `n` lines goes: the box (as tall as its lines, at most the screen
+/// less a margin) and its body (padded, the footer line left out).
+fn scroll_box(screen: Rect, n: usize) -> (Rect, Rect) {
+    let w = screen.width.saturating_sub(4).clamp(1, 90);
+    let most = screen.height.saturating_sub(2).max(1);
+    let h = (n.saturating_add(3)).min(most as usize) as u16;
+    let area = Rect::new(
+        screen.x + (screen.width.saturating_sub(w)) / 2,
+        screen.y + (screen.height.saturating_sub(h)) / 2,
+        w,
+        h,
+    );
+    let inner = Rect::new(
+        area.x + 1,
+        area.y + 1,
+        area.width.saturating_sub(2),
+        area.height.saturating_sub(2),
+    );
+    let body = pad(Rect::new(
+        inner.x,
+        inner.y,
+        inner.width,
+        inner.height.saturating_sub(1),
+    ));
+    (area, body)
+}
+
+/// A box whose lines scroll; the scroll is clamped here too (the state may ask for too much).
 fn scrolling(
     frame: &mut Frame,
     screen: Rect,
@@ -311,13 +398,19 @@ fn scrolling(
     theme: &Theme,
     foot: &str,
 ) {
-    let w = screen.width.saturating_sub(4).clamp(1, 90);
-    let h = screen.height.saturating_sub(2).max(1);
-    let inner = boxed(frame, screen, w, h, title, theme.border_active);
+    let (area, body) = scroll_box(screen, lines.len());
+    let inner = boxed(
+        frame,
+        screen,
+        area.width,
+        area.height,
+        title,
+        theme.border_active,
+    );
     if inner.height == 0 {
         return;
     }
-    let body_h = inner.height.saturating_sub(1) as usize;
+    let body_h = body.height as usize;
     let max_scroll = lines.len().saturating_sub(body_h);
     let scroll = scroll.min(max_scroll);
     let mut shown: Vec<Line> = lines.into_iter().skip(scroll).take(body_h).collect();
@@ -331,8 +424,8 @@ fn scrolling(
     };
     shown.resize(body_h, Line::from(""));
     shown.push(Line::from(Span::styled(
-        cut(&format!("{foot}{more}"), inner.width as usize),
+        cut(&format!("{foot}{more}"), body.width as usize),
         theme.dim,
     )));
-    frame.render_widget(Paragraph::new(shown), inner);
+    frame.render_widget(Paragraph::new(shown), pad(inner));
 }

@@ -8,6 +8,7 @@ mod remote_pane;
 mod status;
 mod transfers;
 
+pub use dialogs::scroll_limits;
 pub use help::{HelpLine, help_lines};
 
 use super::app::App;

@@ -43,48 +43,65 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let message = app.message.as_ref().filter(|m| m.until > app.now);
 
     if narrow {
-        let mut parts: Vec<(String, Style)> = Vec::new();
+        // (text, a shorter form for when it does not fit, style), most important first.
+        let mut parts: Vec<(String, Option<String>, Style)> = Vec::new();
         if let Some(m) = message {
-            parts.push((
-                for_terminal(&m.text).into_owned(),
-                if m.error { theme.error } else { theme.status },
-            ));
+            let style = if m.error { theme.error } else { theme.status };
+            parts.push((for_terminal(&m.text).into_owned(), None, style));
         } else {
             if c.running + c.waiting > 0 {
-                parts.push((
-                    format!("{} {}", arrows(app), c.running + c.waiting),
-                    theme.status,
-                ));
-                parts.push((Rate(speed).to_string(), theme.status));
+                let moving = format!("{} {}", arrows(app), c.running + c.waiting);
+                parts.push((moving, None, theme.status));
+                if speed > 0.0 {
+                    parts.push((Rate(speed).to_string(), None, theme.status));
+                }
             }
             if let Some(p) = &pace {
-                parts.push((p.clone(), theme.warn));
+                let short = match &app.pace {
+                    PaceStatus::Waiting { until, .. } if *until > app.now => {
+                        format!("wait {}", countdown(until.duration_since(app.now)))
+                    }
+                    _ => "waiting".to_string(),
+                };
+                parts.push((p.clone(), Some(short), theme.warn));
             }
             if app.account.info.is_none() && parts.is_empty() {
-                parts.push(("account: loading...".to_string(), theme.status));
+                parts.push(("account: loading...".to_string(), None, theme.status));
             }
             if let Some(info) = &app.account.info {
+                if let Some(warn) = warning(info) {
+                    parts.push((warn.to_string(), None, theme.error));
+                }
                 if let (Some(used), Some(total)) = info.usage()
                     && total > 0
                 {
+                    let pct = used * 100 / total;
                     parts.push((
-                        format!("{}% of {}", used * 100 / total, Bytes(total)),
+                        format!("{pct}% of {}", Bytes(total)),
+                        Some(format!("{pct}%")),
                         theme.status,
                     ));
                 }
-                if let Some(warn) = warning(info) {
-                    parts.push((warn.to_string(), theme.error));
-                }
             }
         }
-        let room = w.saturating_sub(width(&help));
+        // A part shows whole (or in its short form) or not at all; only the first may be cut.
+        let room = w.saturating_sub(width(&help) + 1);
         let mut used = 0;
         left.push(Span::raw(" "));
-        for (i, (text, style)) in parts.into_iter().enumerate() {
-            let sep = if i > 0 { " · " } else { "" };
-            let text = cut(&text, room.saturating_sub(used + sep.len() + 1));
+        for (text, short, style) in parts {
+            let sep = if used > 0 { " · " } else { "" };
+            let free = room.saturating_sub(used + width(sep));
+            let text = if width(&text) <= free {
+                text
+            } else if let Some(s) = short.filter(|s| width(s) <= free) {
+                s
+            } else if used == 0 {
+                cut(&text, free)
+            } else {
+                continue;
+            };
             if text.is_empty() {
-                break;
+                continue;
             }
             used += width(sep) + width(&text);
             left.push(Span::raw(sep));
@@ -106,12 +123,12 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
                 right.push(Span::styled(format!(" {p} "), theme.warn));
             }
             if c.running + c.waiting > 0 {
-                right.push(Span::raw(format!(
-                    " {} {} · {} ",
-                    arrows(app),
-                    c.running + c.waiting,
-                    Rate(speed)
-                )));
+                let mut s = format!(" {} {}", arrows(app), c.running + c.waiting);
+                if speed > 0.0 {
+                    s.push_str(&format!(" · {}", Rate(speed)));
+                }
+                s.push(' ');
+                right.push(Span::raw(s));
             }
         }
         right.push(Span::styled(help, theme.key));
@@ -156,8 +173,8 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(Line::from(spans)).style(theme.status), area);
 }
 
-/// `up`, `down` or `up/down`, from the directions that are moving.
-fn arrows(app: &App) -> &'static str {
+/// What moves: `up`, `down`, `url` (a remote upload), or several joined by `/`.
+fn arrows(app: &App) -> String {
     use crate::transfer::{Direction, JobState};
     let moving = |d: Direction| {
         app.transfers.jobs.iter().any(|j| {
@@ -165,10 +182,19 @@ fn arrows(app: &App) -> &'static str {
                 && matches!(j.state, JobState::Running { .. } | JobState::Waiting { .. })
         })
     };
-    match (moving(Direction::Up), moving(Direction::Down)) {
-        (true, true) => "up/down",
-        (false, true) => "down",
-        _ => "up",
+    let words: Vec<&str> = [
+        (Direction::Up, "up"),
+        (Direction::Down, "down"),
+        (Direction::Remote, "url"),
+    ]
+    .into_iter()
+    .filter(|(d, _)| moving(*d))
+    .map(|(_, w)| w)
+    .collect();
+    if words.is_empty() {
+        "up".to_string()
+    } else {
+        words.join("/")
     }
 }
 

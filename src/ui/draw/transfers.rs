@@ -21,16 +21,25 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let panel = &app.transfers;
     let focused = app.focus == Focus::Transfers;
     let c = panel.counts();
-    let mut title = format!(
-        " Transfers: {} running, {} waiting, {} queued",
-        c.running, c.waiting, c.queued
-    );
-    for (n, word) in [(c.paused, "paused"), (c.failed, "failed"), (c.done, "done")] {
-        if n > 0 {
-            title.push_str(&format!(", {n} {word}"));
-        }
-    }
-    title.push(' ');
+    // Only the counts that are not zero, in the order a user cares about them.
+    let counts = [
+        (c.running, "running"),
+        (c.waiting, "waiting"),
+        (c.queued, "queued"),
+        (c.paused, "paused"),
+        (c.failed, "failed"),
+        (c.done, "done"),
+    ];
+    let said: Vec<String> = counts
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, word)| format!("{n} {word}"))
+        .collect();
+    let title = if said.is_empty() {
+        "Transfers".to_string()
+    } else {
+        format!("Transfers: {}", said.join(", "))
+    };
     let hint = (focused && area.width >= 100).then(|| {
         let k = |t| app.keymap.hint(Cmd::Transfer(t));
         format!(
@@ -42,6 +51,9 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
             k(TransferCmd::ClearFinished)
         )
     });
+    let room = (area.width as usize)
+        .saturating_sub(4 + hint.as_ref().map_or(0, |h| crate::ui::text::width(h)));
+    let title = format!(" {} ", cut(&title, room.max(1)));
     let inner = framed(
         frame,
         area,
@@ -58,7 +70,17 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
         return;
     }
     let rows = inner.height as usize;
-    let view = panel.list.in_view(panel.jobs.len(), rows);
+    let mut list = panel.list;
+    if !focused
+        && panel.jobs.len() > rows
+        && let Some(first) = panel.jobs.iter().position(|j| !j.state.is_finished())
+    {
+        // Unfocused and too short for the whole queue: show the work still to do, not the
+        // finished jobs at its head.
+        list.offset = first.min(panel.jobs.len() - rows);
+        list.cursor = list.offset;
+    }
+    let view = list.in_view(panel.jobs.len(), rows);
     let lines: Vec<Line> = panel
         .jobs
         .iter()
@@ -135,7 +157,12 @@ fn job_line(job: &JobView, width: usize, now: Instant, theme: &Theme) -> Line<'s
                 (1, fit_right(&bytes, 19), Style::default()),
                 (
                     4,
-                    fit_right(&Rate(*speed).to_string(), 10),
+                    // No speed before the first bytes move: a blank keeps the columns in line.
+                    if *speed > 0.0 {
+                        fit_right(&Rate(*speed).to_string(), 10)
+                    } else {
+                        " ".repeat(10)
+                    },
                     Style::default(),
                 ),
                 (3, left, theme.dim),

@@ -106,6 +106,9 @@ pub struct RemotePane {
     pub sort: SortKey,
     pub filter: Option<Filter>,
     next_ticket: u64,
+    /// An item to put the cursor on when its folder's next listing arrives (name as the user
+    /// wrote it).
+    select_after: Option<(FolderId, String)>,
 }
 
 impl Default for RemotePane {
@@ -128,6 +131,7 @@ impl RemotePane {
             sort: SortKey::Name,
             filter: None,
             next_ticket: 0,
+            select_after: None,
         };
         pane.rebuild(None, 1);
         pane
@@ -308,8 +312,41 @@ impl RemotePane {
             node.listed = true;
         }
         self.sort_folder(folder);
+        let at = match self.select_after.take() {
+            Some((f, name)) if f == folder => self.find_named(folder, &name).or(at),
+            other => {
+                self.select_after = other;
+                at
+            }
+        };
         self.rebuild(at, height);
         None
+    }
+
+    /// Puts the cursor on `name` in `folder` when that folder's next listing arrives.
+    /// Only for an open folder: a closed one is listed when the user opens it, and the cursor
+    /// should not jump then.
+    pub fn select_on_listing(&mut self, folder: FolderId, name: String) {
+        if self.nodes.get(&folder).is_some_and(|n| n.expanded) {
+            self.select_after = Some((folder, name));
+        }
+    }
+
+    /// The sub-folder (first) or file of `folder` that the user knows as `name`.
+    fn find_named(&self, folder: FolderId, name: &str) -> Option<RemoteKey> {
+        let node = self.nodes.get(&folder)?;
+        let sub = node.children.iter().find(|c| {
+            self.nodes
+                .get(c)
+                .is_some_and(|n| from_service_name(&n.name) == name)
+        });
+        if let Some(id) = sub {
+            return Some(RemoteKey::Folder(*id));
+        }
+        node.files
+            .iter()
+            .find(|f| from_service_name(&f.filename) == name)
+            .map(|f| RemoteKey::File(f.url.clone()))
     }
 
     /// Drops a folder that is gone, with everything under it.
@@ -337,7 +374,7 @@ impl RemotePane {
             .filter_map(|c| {
                 self.nodes
                     .get(c)
-                    .map(|n| (*c, n.name.to_lowercase(), n.date.clone()))
+                    .map(|n| (*c, sort_name(&n.name), n.date.clone()))
             })
             .collect();
         match sort {
@@ -351,7 +388,7 @@ impl RemotePane {
         match sort {
             SortKey::Name => node
                 .files
-                .sort_by_cached_key(|f| (f.filename.to_lowercase(), f.url.clone())),
+                .sort_by_cached_key(|f| (sort_name(&f.filename), f.url.clone())),
             SortKey::Size => node.files.sort_by(|a, b| {
                 b.size
                     .cmp(&a.size)
@@ -427,6 +464,12 @@ impl RemotePane {
         }
         true
     }
+}
+
+/// The key names sort by: the name as the user reads it (a leading space stored as `␠` sorts as a
+/// space), without case.
+fn sort_name(service_name: &str) -> String {
+    from_service_name(service_name).to_lowercase()
 }
 
 #[cfg(test)]
