@@ -213,7 +213,7 @@ pub async fn hash_files(
             None => todo.push((path, stamp)),
         }
     }
-    todo.sort_by(|a, b| b.1.size.cmp(&a.1.size));
+    todo.sort_by_key(|t| std::cmp::Reverse(t.1.size));
     progress
         .bytes_total
         .fetch_add(todo.iter().map(|t| t.1.size).sum(), Ordering::Relaxed);
