@@ -23,16 +23,27 @@ def proc_cpu(pid):
     return (int(fields[11]) + int(fields[12])) / hz
 
 def proc_switches(pid):
-    total = 0
+    """Context switches so far, per thread id."""
+    per = {}
     for tid in os.listdir(f"/proc/{pid}/task"):
         try:
             with open(f"/proc/{pid}/task/{tid}/status") as f:
                 for line in f:
                     if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
-                        total += int(line.split()[1])
+                        per[tid] = per.get(tid, 0) + int(line.split()[1])
         except FileNotFoundError:
             pass
-    return total
+    return per
+
+def thread_names(pid):
+    names = []
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/comm") as f:
+                names.append(f.read().strip())
+        except FileNotFoundError:
+            pass
+    return names
 
 def proc_kib(pid, field):
     with open(f"/proc/{pid}/status") as f:
@@ -50,8 +61,11 @@ def main():
     ap.add_argument("--until", action="append", default=[])
     ap.add_argument("--keys", action="append", default=[])
     ap.add_argument("--window", type=float, default=0.0)
+    ap.add_argument("--settle", type=float, default=0.0,
+                    help="after the matches, read until this long without output; report the last output's time")
     ap.add_argument("--timeout", type=float, default=60.0)
     ap.add_argument("--cwd")
+    ap.add_argument("--wait-thread-gone", help="before the window, wait until no thread has this name")
     ap.add_argument("--dump", help="write everything the program printed to this file")
     ap.add_argument("cmd", nargs="+")
     a = ap.parse_args()
@@ -66,6 +80,7 @@ def main():
         os.execvp(a.cmd[0], a.cmd)
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
     out = bytearray()
+    last_rx = [start]
     result = {"cmd": a.cmd, "matches": {}}
 
     def read_for(seconds, stop=None, from_start=False):
@@ -90,6 +105,7 @@ def main():
                 if not data:
                     return None
                 out.extend(data)
+                last_rx[0] = time.monotonic()
 
     ok = True
     for pattern in a.until:
@@ -99,6 +115,14 @@ def main():
             result["matches"][pattern] = None
             break
         result["matches"][pattern] = round(t - start, 4)
+    if ok and a.settle > 0:
+        while time.monotonic() - start < a.timeout:
+            n = len(out)
+            read_for(a.settle)
+            if len(out) == n:
+                break
+        result["settled_at"] = round(last_rx[0] - start, 4)
+        result["settled_at_output"] = len(out)
     if ok:
         for k in a.keys:
             if k.startswith("sleep:"):
@@ -111,16 +135,25 @@ def main():
             else:
                 os.write(fd, unescape(k))
                 read_for(0.2)
+    if ok and a.wait_thread_gone:
+        t = time.monotonic()
+        while a.wait_thread_gone in thread_names(pid) and time.monotonic() - start < a.timeout:
+            read_for(0.2)
+        result["thread_gone_after"] = round(time.monotonic() - t, 3)
     if ok and a.window > 0:
-        b0, c0, s0 = len(out), proc_cpu(pid), proc_switches(pid)
+        b0, c0, base = len(out), proc_cpu(pid), proc_switches(pid)
+        seen = dict(base)
         t0 = time.monotonic()
-        read_for(a.window)
+        # Sample the threads every half second, so a thread that ends in the window still counts.
+        while time.monotonic() - t0 < a.window:
+            read_for(min(0.5, a.window - (time.monotonic() - t0)))
+            seen.update(proc_switches(pid))
         t1 = time.monotonic()
         result["window"] = {
             "seconds": round(t1 - t0, 3),
             "bytes": len(out) - b0,
             "cpu_seconds": round(proc_cpu(pid) - c0, 3),
-            "context_switches": proc_switches(pid) - s0,
+            "context_switches": sum(v - base.get(t, 0) for t, v in seen.items()),
         }
     try:
         result["rss_peak_kib"] = proc_kib(pid, "VmHWM")
