@@ -9,7 +9,7 @@ use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::Response;
-use axum::routing::any;
+use axum::routing::{any, get, post};
 use serde_json::{Map, Value};
 use std::sync::Arc;
 use std::time::Instant;
@@ -20,6 +20,9 @@ const MAX_CALL_BODY: usize = 16 << 20;
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/v1/{*endpoint}", any(entry))
+        // Outside /v1, so reading them is not itself an API call: for benchmark scripts.
+        .route("/sandbox/stats", get(stats))
+        .route("/sandbox/stats/reset", post(reset_stats))
         .layer(DefaultBodyLimit::max(MAX_CALL_BODY))
         .with_state(shared)
 }
@@ -45,6 +48,17 @@ fn expected_method(endpoint: &str) -> Option<Method> {
         | "remote/info.cgi" => Some(Method::POST),
         _ => None,
     }
+}
+
+/// The counters as JSON, for scripts driving `fichier-tui sandbox` from outside.
+async fn stats(State(shared): State<Arc<Shared>>) -> Response {
+    let stats = serde_json::to_value(shared.stats.snapshot()).unwrap_or(Value::Null);
+    json_reply(StatusCode::OK, &stats, true)
+}
+
+async fn reset_stats(State(shared): State<Arc<Shared>>) -> Response {
+    shared.stats.reset();
+    json_reply(StatusCode::OK, &serde_json::json!({"status": "OK"}), false)
 }
 
 async fn entry(

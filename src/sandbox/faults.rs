@@ -173,8 +173,8 @@ fn take_cut(slot: &mut Option<(u64, u32)>) -> Option<u64> {
     Some(bytes)
 }
 
-/// A snapshot of the sandbox's counters.
-#[derive(Debug, Clone, Default)]
+/// A snapshot of the sandbox's counters (also served as JSON at GET /sandbox/stats).
+#[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct Stats {
     /// Calls to /v1/* that reached the handlers, refused ones included.
     pub api_calls: u64,

@@ -1,0 +1,376 @@
+//! The UI on big folders (issue 5), driving `ui::App::update` and `ui::draw` into a ratatui
+//! TestBackend at 200x50, as tests/ui_*.rs do:
+//! - a local folder of 100,000 files: listing + sorting + first frame (goal < 150 ms) against
+//!   `ls -f | sort` on the same folder; a move key to its frame (< 10 ms); a filter key to its
+//!   frame (< 16 ms); the process's memory with the folder shown (< 100 MiB);
+//! - a remote folder of 50,000 files: one file/ls.cgi answer parsed and shown (< 200 ms beyond the
+//!   HTTP time), against an in-process sandbox on loopback.
+//!
+//! Run: cargo bench --bench ui   (UI_BENCH_FILES / UI_BENCH_REMOTE change the sizes)
+
+mod common;
+
+use common::{Figure, mean_seconds, mib, ms, print_table};
+use criterion::{BatchSize, Criterion};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use fichier_tui::api::{Client, ClientOptions, ApiKey, FolderId, FolderListing, RemoteFile};
+use fichier_tui::local::list_dir;
+use fichier_tui::sandbox::{Sandbox, SandboxConfig, TEST_KEY};
+use fichier_tui::ui::action::{LocalMsg, RemoteListing, RemoteMsg};
+use fichier_tui::ui::{Action, App, AppOptions, Effect, draw};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use std::hint::black_box;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const WIDTH: u16 = 200;
+const HEIGHT: u16 = 50;
+const LOCAL: &str = "ui_local_100k";
+const REMOTE: &str = "ui_remote_50k";
+
+fn size_from_env(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn key(code: KeyCode) -> Action {
+    Action::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+/// A folder of `n` empty files with varied names (and a few sub folders), made once.
+fn make_folder(n: usize) -> tempfile::TempDir {
+    let dir = tempfile::Builder::new()
+        .prefix("fichier-ui-bench-")
+        .tempdir()
+        .expect("a temp dir");
+    let words = ["report", "Photo", "backup", "notes", "IMG", "video", "data"];
+    for i in 0..n {
+        let name = format!("{}-{:06}.{}", words[i % words.len()], (i * 7919) % n, ["txt", "jpg", "bin"][i % 3]);
+        std::fs::File::create(dir.path().join(name)).expect("creating a file");
+    }
+    for i in 0..50 {
+        std::fs::create_dir(dir.path().join(format!("folder {i:02}"))).expect("creating a folder");
+    }
+    dir
+}
+
+fn terminal() -> Terminal<TestBackend> {
+    Terminal::new(TestBackend::new(WIDTH, HEIGHT)).expect("a test terminal")
+}
+
+fn frame(term: &mut Terminal<TestBackend>, app: &App) {
+    term.draw(|f| draw(app, f)).expect("drawing");
+}
+
+/// An app whose local pane lists `dir` from the disk (and whose remote root holds `files`).
+fn open_app(dir: &Path, files: Vec<RemoteFile>) -> App {
+    let mut app = App::new(AppOptions {
+        start_dir: dir.to_path_buf(),
+        theme: "default".into(),
+        ..AppOptions::default()
+    });
+    app.update(Action::Resize {
+        width: WIDTH,
+        height: HEIGHT,
+    });
+    let mut files = Some(files);
+    for effect in app.start() {
+        match effect {
+            Effect::ListLocal { dir, ticket } => {
+                let result = list_dir(&dir).map_err(|e| e.to_string());
+                app.update(Action::Local(LocalMsg::Listed { ticket, dir, result }));
+            }
+            Effect::ListRemote { folder, ticket } => {
+                let listing = remote_listing(folder, files.take().unwrap_or_default());
+                app.update(Action::Remote(RemoteMsg::Listed {
+                    folder,
+                    ticket,
+                    result: Ok(listing),
+                }));
+            }
+            _ => {}
+        }
+    }
+    app
+}
+
+fn remote_listing(folder: FolderId, files: Vec<RemoteFile>) -> RemoteListing {
+    RemoteListing {
+        folder: FolderListing {
+            folder_id: folder,
+            name: String::new(),
+            sub_folders: Vec::new(),
+        },
+        files,
+    }
+}
+
+/// Runs the keys in a cycle, one key and one frame per call; returns the worst time seen.
+fn worst_key(app: &mut App, term: &mut Terminal<TestBackend>, cycle: &[Action], rounds: usize) -> Duration {
+    let mut worst = Duration::ZERO;
+    for _ in 0..rounds {
+        for k in cycle {
+            let t = Instant::now();
+            app.update(clone_key(k));
+            frame(term, app);
+            worst = worst.max(t.elapsed());
+        }
+    }
+    worst
+}
+
+fn clone_key(a: &Action) -> Action {
+    match a {
+        Action::Key(k) => Action::Key(*k),
+        _ => unreachable!("only keys cycle"),
+    }
+}
+
+fn moves() -> Vec<Action> {
+    use KeyCode::*;
+    [Down, Down, Down, PageDown, Down, Up, Up, PageUp, Up, Up]
+        .into_iter()
+        .map(key)
+        .collect()
+}
+
+/// Opens the filter, narrows it letter by letter, widens it again, closes it.
+fn filter_keys() -> Vec<Action> {
+    let mut keys = vec![key(KeyCode::Char('/'))];
+    keys.extend("rep-01".chars().map(|c| key(KeyCode::Char(c))));
+    keys.extend((0..6).map(|_| key(KeyCode::Backspace)));
+    keys.push(key(KeyCode::Esc));
+    keys
+}
+
+struct Remote {
+    runtime: tokio::runtime::Runtime,
+    sandbox: Sandbox,
+    client: Client,
+    folder: FolderId,
+    http: reqwest::Client,
+}
+
+impl Remote {
+    fn start(n: usize) -> Remote {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        let sandbox = runtime
+            .block_on(Sandbox::start(SandboxConfig::for_tests()))
+            .expect("the sandbox starts");
+        let folder = sandbox.add_folder(0, "big");
+        for i in 0..n {
+            sandbox.add_file(folder, &format!("remote file {i:06}.dat"), &[(i % 251) as u8]);
+        }
+        let mut options = ClientOptions::new(sandbox.api_url(), ApiKey::new(TEST_KEY));
+        options.calls_per_second = 1000.0;
+        let client = runtime
+            .block_on(async { Client::new(options) })
+            .expect("a client");
+        let http = reqwest::Client::builder().no_proxy().build().expect("reqwest");
+        Remote {
+            runtime,
+            sandbox,
+            client,
+            folder: FolderId(folder),
+            http,
+        }
+    }
+
+    /// file/ls.cgi read whole, not parsed: the HTTP time.
+    fn raw(&self) -> usize {
+        self.runtime.block_on(async {
+            let body = self
+                .http
+                .post(format!("{}/file/ls.cgi", self.sandbox.api_url()))
+                .header("Authorization", format!("Bearer {TEST_KEY}"))
+                .header("Content-Type", "application/json")
+                .body(format!("{{\"folder_id\":{}}}", self.folder.0))
+                .send()
+                .await
+                .expect("file/ls.cgi answers")
+                .bytes()
+                .await
+                .expect("a body");
+            body.len()
+        })
+    }
+
+    fn file_ls(&self) -> Vec<RemoteFile> {
+        self.runtime
+            .block_on(self.client.file_ls(self.folder))
+            .expect("file/ls.cgi parses")
+    }
+}
+
+fn main() {
+    let n_local = size_from_env("UI_BENCH_FILES", 100_000);
+    let n_remote = size_from_env("UI_BENCH_REMOTE", 50_000);
+    eprintln!("making a folder of {n_local} files...");
+    let folder = make_folder(n_local);
+    let dir = folder.path().to_path_buf();
+
+    // Memory first, before criterion allocates anything: the folder listed, sorted and drawn.
+    let rss_before = common::rss().unwrap_or(0);
+    let mut term = terminal();
+    let mut app = open_app(&dir, Vec::new());
+    frame(&mut term, &app);
+    let rss_shown = common::rss().unwrap_or(0);
+    let entries = app.local.len();
+    let worst_move = worst_key(&mut app, &mut term, &moves(), 20);
+    let worst_filter = worst_key(&mut app, &mut term, &filter_keys(), 3);
+
+    let mut c: Criterion = common::criterion(10, 5);
+    {
+        let mut g = c.benchmark_group(LOCAL);
+        g.bench_function("list_sort_first_frame", |b| {
+            b.iter(|| {
+                let app = open_app(&dir, Vec::new());
+                let mut term = terminal();
+                frame(&mut term, &app);
+                black_box(app.local.len())
+            })
+        });
+        g.bench_function("ls_f_sort", |b| {
+            b.iter(|| {
+                let status = Command::new("sh")
+                    .arg("-c")
+                    .arg("ls -f \"$0\" | sort >/dev/null")
+                    .arg(&dir)
+                    .status()
+                    .expect("sh runs");
+                assert!(status.success());
+            })
+        });
+        let cycle = moves();
+        let mut i = 0;
+        g.bench_function("move_key_frame", |b| {
+            b.iter(|| {
+                app.update(clone_key(&cycle[i % cycle.len()]));
+                i += 1;
+                frame(&mut term, &app);
+            })
+        });
+        let cycle = filter_keys();
+        let mut i = 0;
+        g.bench_function("filter_key_frame", |b| {
+            b.iter(|| {
+                app.update(clone_key(&cycle[i % cycle.len()]));
+                i += 1;
+                frame(&mut term, &app);
+            })
+        });
+        g.finish();
+    }
+    drop(app);
+
+    eprintln!("filling a sandbox folder with {n_remote} files...");
+    let remote = Remote::start(n_remote);
+    let files = remote.file_ls();
+    let json_bytes = remote.raw();
+    {
+        let mut g = c.benchmark_group(REMOTE);
+        g.bench_function("http_only", |b| b.iter(|| remote.raw()));
+        g.bench_function("http_and_parse", |b| b.iter(|| remote.file_ls().len()));
+        let small = tempfile::tempdir().expect("a temp dir");
+        g.bench_function("show_and_frame", |b| {
+            b.iter_batched(
+                || files.clone(),
+                |files| {
+                    let app = open_app(small.path(), files);
+                    let mut term = terminal();
+                    frame(&mut term, &app);
+                    black_box(app.remote.len())
+                },
+                BatchSize::PerIteration,
+            )
+        });
+        g.bench_function("empty_app_frame", |b| {
+            b.iter(|| {
+                let app = open_app(small.path(), Vec::new());
+                let mut term = terminal();
+                frame(&mut term, &app);
+            })
+        });
+        g.finish();
+    }
+    c.final_summary();
+
+    let get = |g: &str, id: &str| mean_seconds(g, id).unwrap_or(f64::NAN);
+    let first = get(LOCAL, "list_sort_first_frame");
+    let ls = get(LOCAL, "ls_f_sort");
+    let mv = get(LOCAL, "move_key_frame");
+    let fk = get(LOCAL, "filter_key_frame");
+    let http = get(REMOTE, "http_only");
+    let parsed = get(REMOTE, "http_and_parse");
+    let shown = get(REMOTE, "show_and_frame") - get(REMOTE, "empty_app_frame");
+    let beyond = parsed - http + shown;
+    let figures = vec![
+        Figure {
+            what: format!("local {n_local}: list+sort+first frame"),
+            ours: ms(first),
+            reference: format!("ls -f|sort {}", ms(ls)),
+            ratio: format!("{:.2}", first / ls),
+            goal: "< 150 ms".into(),
+        },
+        Figure {
+            what: "local: move key to frame (mean / worst)".into(),
+            ours: format!("{} / {}", ms(mv), ms(worst_move.as_secs_f64())),
+            reference: "-".into(),
+            ratio: "-".into(),
+            goal: "< 10 ms".into(),
+        },
+        Figure {
+            what: "local: filter key to frame (mean / worst)".into(),
+            ours: format!("{} / {}", ms(fk), ms(worst_filter.as_secs_f64())),
+            reference: "-".into(),
+            ratio: "-".into(),
+            goal: "< 16 ms".into(),
+        },
+        Figure {
+            what: format!("local: RSS with {entries} rows shown (delta)"),
+            ours: mib(rss_shown),
+            reference: format!("before {}", mib(rss_before)),
+            ratio: format!("+{}", mib(rss_shown.saturating_sub(rss_before))),
+            goal: "< 100 MiB".into(),
+        },
+        Figure {
+            what: format!("remote {n_remote}: file/ls.cgi HTTP ({} KiB)", json_bytes / 1024),
+            ours: ms(http),
+            reference: "-".into(),
+            ratio: "-".into(),
+            goal: "(reference)".into(),
+        },
+        Figure {
+            what: "remote: parse (client.file_ls - HTTP)".into(),
+            ours: ms(parsed - http),
+            reference: format!("HTTP {}", ms(http)),
+            ratio: format!("{:.2}", (parsed - http) / http),
+            goal: "-".into(),
+        },
+        Figure {
+            what: "remote: listing to frame (update + draw)".into(),
+            ours: ms(shown),
+            reference: "-".into(),
+            ratio: "-".into(),
+            goal: "-".into(),
+        },
+        Figure {
+            what: "remote: parsed and shown, beyond HTTP".into(),
+            ours: ms(beyond),
+            reference: format!("HTTP {}", ms(http)),
+            ratio: format!("{:.2}", beyond / http),
+            goal: "< 200 ms".into(),
+        },
+    ];
+    print_table("UI (ratio = ours / reference)", &figures);
+    drop(remote);
+}

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Whirlpool speed: the criterion bench (ours vs the RustCrypto crate on 64 MiB), plus
+# `rhash --whirlpool` timed here on the same bytes (hyperfine, 10 runs), passed to the bench so
+# its closing table shows all three.
+#
+#   benches/whirlpool.sh
+
+source "$(dirname "$0")/lib.sh"
+need rhash rhash
+need hyperfine hyperfine
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+head -c $((64 << 20)) /dev/urandom >"$WORK/data.bin"
+hyperfine --warmup 2 --runs 10 --export-json "$WORK/rhash.json" "rhash --whirlpool $WORK/data.bin" >&2
+RHASH=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['results'][0]['mean'])" "$WORK/rhash.json")
+cd "$ROOT"
+BENCH_WHIRLPOOL_FILE="$WORK/data.bin" BENCH_RHASH_SECONDS="$RHASH" cargo bench --bench whirlpool 2>/dev/null | sed -n '/^== /,$p'
