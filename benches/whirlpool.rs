@@ -52,9 +52,14 @@ fn main() {
     c.final_summary();
 
     let mbps = |s: f64| data.len() as f64 / s / 1e6;
-    let (Some(ours), Some(theirs)) = (mean_seconds(GROUP, "ours"), mean_seconds(GROUP, "rustcrypto"))
-    else {
-        eprintln!("no estimates found under {}", common::output_dir().display());
+    let (Some(ours), Some(theirs)) = (
+        mean_seconds(GROUP, "ours"),
+        mean_seconds(GROUP, "rustcrypto"),
+    ) else {
+        eprintln!(
+            "no estimates found under {}",
+            common::output_dir().display()
+        );
         return;
     };
     let mut figures = vec![Figure {
