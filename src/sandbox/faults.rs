@@ -171,6 +171,8 @@ pub struct Stats {
     pub upload_bytes_received: u64,
     pub uploads_completed: u64,
     pub tokens_issued: u64,
+    /// API calls answered with a 5xx by `Faults::set_error_rate`.
+    pub injected_errors: u64,
     /// The most upload and download bodies in flight at once: the client's concurrency.
     pub max_bodies_at_once: u64,
 }
