@@ -284,7 +284,15 @@ mod tests {
         assert_eq!(
             names,
             vec![
-                "a_b", "a_b (1)", "r.pdf", "r (1).pdf", "_", "_ (1)", "x.part", "x (1)", "y",
+                "a_b",
+                "a_b (1)",
+                "r.pdf",
+                "r (1).pdf",
+                "_",
+                "_ (1)",
+                "x.part",
+                "x (1)",
+                "y",
                 "y (1).part"
             ]
         );

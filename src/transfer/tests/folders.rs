@@ -189,7 +189,12 @@ async fn remote_uploads_poll_until_the_service_answers() {
 async fn a_remote_name_that_is_another_ones_part_does_not_clash() {
     let env = Env::new();
     let top = env.folder(0, "top");
-    let data = [bytes(3000, 1), bytes(4000, 2), bytes(5000, 3), bytes(6000, 4)];
+    let data = [
+        bytes(3000, 1),
+        bytes(4000, 2),
+        bytes(5000, 3),
+        bytes(6000, 4),
+    ];
     // Listed in this order: a finished file named like the other one's partial download, on
     // either side, and a folder in the way of a part.
     env.sb().add_file(top, "x.bin.part", &data[0]);
