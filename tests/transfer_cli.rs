@@ -360,3 +360,53 @@ exit $rc"#;
         "the part is the file's start"
     );
 }
+
+#[test]
+fn jobs_bound_the_transfers_at_once_and_json_reports_the_run() {
+    let sb = TestSandbox::start();
+    let home = Home::new();
+    sb.sandbox.add_folder(0, "In");
+    let dir = home.path().join("six");
+    std::fs::create_dir(&dir).unwrap();
+    let mut total = 0;
+    for i in 0..6u8 {
+        let data = pattern(40_000, i);
+        total += data.len() as u64;
+        std::fs::write(dir.join(format!("{i}.bin")), data).unwrap();
+    }
+    // Slow bodies overlap: the sandbox sees as many at once as the client allows.
+    sb.sandbox.faults().set_bandwidth(Some(200_000));
+    let dir_arg = dir.display().to_string();
+    let out = fichier(
+        &home,
+        &sb.url(),
+        &["upload", &dir_arg, "/In", "--jobs", "2", "--json"],
+    );
+    assert!(out.ok, "{}", out.stderr);
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
+    assert_eq!(report["files"], 6, "{report}");
+    assert_eq!(report["bytes"], total, "{report}");
+    assert_eq!(report["failed"].as_array().map(Vec::len), Some(0));
+    assert_eq!(sb.sandbox.stats().max_bodies_at_once, 2);
+
+    sb.sandbox.reset_stats();
+    let local = home.path().join("back");
+    let local_arg = local.display().to_string();
+    let out = fichier(
+        &home,
+        &sb.url(),
+        &["download", "/In/six", &local_arg, "--jobs", "3"],
+    );
+    assert!(out.ok, "{}", out.stderr);
+    assert_eq!(sb.sandbox.stats().max_bodies_at_once, 3);
+    let got = files_under(&local);
+    assert_eq!(got.len(), 6);
+    for (path, data) in got {
+        let i: u8 = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .and_then(|s| s.parse().ok())
+            .expect("a numbered file");
+        assert!(data == pattern(40_000, i), "{}", path.display());
+    }
+}
