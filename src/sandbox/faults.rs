@@ -175,6 +175,8 @@ pub struct Stats {
     pub injected_errors: u64,
     /// The most upload and download bodies in flight at once: the client's concurrency.
     pub max_bodies_at_once: u64,
+    /// Upload and download bodies in flight now (not reset).
+    pub bodies_in_flight: u64,
 }
 
 const WINDOW: Duration = Duration::from_secs(1);
@@ -241,7 +243,11 @@ impl StatsBook {
     }
 
     pub fn snapshot(&self) -> Stats {
-        self.book().stats.clone()
+        let book = self.book();
+        Stats {
+            bodies_in_flight: book.bodies,
+            ..book.stats.clone()
+        }
     }
 
     pub fn reset(&self) {
@@ -305,6 +311,7 @@ mod tests {
         let _c = book.body();
         drop(b);
         assert_eq!(book.snapshot().max_bodies_at_once, 2);
+        assert_eq!(book.snapshot().bodies_in_flight, 1);
         let faults = Faults::default();
         faults.corrupt_uploads(1);
         faults.drop_upload_answers(2);

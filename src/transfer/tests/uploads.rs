@@ -147,6 +147,7 @@ fn an_upload_the_service_kept_before_kill_9_is_not_sent_again() {
             .await;
         engine
     });
+    env.settle();
     let saved = journal::read_jobs(env.state.path());
     assert!(
         saved[0].meta.attempted,
@@ -180,6 +181,7 @@ fn an_upload_cut_by_kill_9_is_sent_again_from_zero() {
             .await;
         engine
     });
+    env.settle();
     env.sb().faults().clear();
     runtime().block_on(async {
         let (engine, _rx) = env.start(env.opts());
@@ -214,6 +216,7 @@ fn an_overwrite_cut_by_kill_9_still_removes_the_old_copy_once() {
             .await;
         engine
     });
+    env.settle();
     assert_eq!(
         env.remote(folder).len(),
         2,
