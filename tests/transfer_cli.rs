@@ -379,6 +379,20 @@ exit $rc"#;
         part[..] == big[..part.len()],
         "the part is the file's start"
     );
+
+    // With room again (the same files, now on a roomy disk), the same command finishes the
+    // download from its part.
+    sb.sandbox.reset_stats();
+    let copy_arg = copy.display().to_string();
+    let out = fichier(&home, &sb.url(), &["download", "/Src", &copy_arg]);
+    assert!(out.ok, "{}", out.stderr);
+    assert!(std::fs::read(copy.join("Src/b-big.bin")).unwrap() == big);
+    assert!(!copy.join("Src/b-big.bin.part").exists());
+    assert_eq!(
+        sb.sandbox.stats().download_bytes_served,
+        (big.len() - part.len()) as u64,
+        "only the missing end was fetched"
+    );
 }
 
 #[test]

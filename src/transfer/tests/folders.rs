@@ -150,12 +150,17 @@ async fn remote_uploads_poll_until_the_service_answers() {
     let inbox = env.folder(0, "inbox");
     // A URL the sandbox may fetch: a one-time link to its own file.
     let direct = env.client().download_token(&FileUrl(url)).await.unwrap();
+    // The sandbox pulls it slowly: the job has not run at the first polls.
+    env.sb().faults().set_bandwidth(Some(10_000));
     let (engine, _rx) = env.start(env.opts());
     let ok = engine.enqueue(vec![JobKind::RemoteUpload {
         urls: vec![direct],
         folder: FolderId(inbox),
     }]);
     idle(&engine).await;
+    env.sb().faults().set_bandwidth(None);
+    let polls = env.stats().by_endpoint.get("remote/ls.cgi").copied();
+    assert!(polls > Some(1), "{polls:?}");
     match state_of(&engine, ok[0]) {
         JobState::Done { result } => {
             assert!(result.starts_with("https://1fichier.com/?"), "{result}")
