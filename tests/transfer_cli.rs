@@ -82,8 +82,21 @@ fn an_upload_killed_mid_queue_resumes_and_sends_each_file_once() {
     });
     child.kill().expect("SIGKILL");
     child.wait().expect("reaped");
+    // The sandbox notices the dead connections, or finishes what had all arrived.
+    until("the bodies to settle", || {
+        sb.sandbox.stats().bodies_in_flight == 0
+    });
     let kept = sb.sandbox.stats().uploads_completed;
     assert!(kept < 20, "the run ended before the kill: {kept}");
+    // What the service holds now needs no second sending; the rest goes again from zero.
+    let photos = sb.sandbox.find_folder("/Dest/photos").expect("the folder");
+    let there = sb.sandbox.list_names(photos).1;
+    let missing: u64 = expected
+        .iter()
+        .filter(|(n, _)| !there.contains(n))
+        .map(|(_, d)| d.len() as u64)
+        .sum();
+    sb.sandbox.reset_stats();
 
     sb.sandbox.faults().set_bandwidth(None);
     let out = fichier(&home, &sb.url(), &args);
@@ -97,7 +110,6 @@ fn an_upload_killed_mid_queue_resumes_and_sends_each_file_once() {
         "{}",
         out.stderr
     );
-    let photos = sb.sandbox.find_folder("/Dest/photos").expect("the folder");
     assert_eq!(sb.sandbox.list_names(dest).0, vec!["photos"], "made once");
     let mut got: Vec<(String, String)> = sb
         .sandbox
@@ -111,11 +123,13 @@ fn an_upload_killed_mid_queue_resumes_and_sends_each_file_once() {
         .map(|(n, d)| (n.clone(), short_hash(d)))
         .collect();
     assert_eq!(got, want, "every file exactly once, with its bytes");
+    let stats = sb.sandbox.stats();
     assert_eq!(
-        sb.sandbox.stats().uploads_completed,
-        20,
-        "no file was sent whole twice"
+        stats.uploads_completed as usize,
+        20 - there.len(),
+        "the second run sent only what was missing"
     );
+    assert_eq!(stats.upload_bytes_received, missing);
 }
 
 #[test]
@@ -149,11 +163,18 @@ fn a_download_killed_mid_queue_resumes_its_parts() {
     });
     child.kill().expect("SIGKILL");
     child.wait().expect("reaped");
-    let parts = files_under(&local)
+    until("the bodies to settle", || {
+        sb.sandbox.stats().bodies_in_flight == 0
+    });
+    let left = files_under(&local);
+    let parts = left
         .iter()
         .filter(|(p, _)| p.to_string_lossy().ends_with(".part"))
         .count();
     assert!(parts > 0, "the kill left partial downloads");
+    let on_disk: u64 = left.iter().map(|(_, d)| d.len() as u64).sum();
+    let served_before = sb.sandbox.stats().download_bytes_served;
+    sb.sandbox.reset_stats();
 
     sb.sandbox.faults().set_bandwidth(None);
     let out = fichier(&home, &sb.url(), &["download", "/Src", &local_arg]);
@@ -170,11 +191,10 @@ fn a_download_killed_mid_queue_resumes_its_parts() {
     for ((path, data), (_, want)) in got.iter().zip(&expected) {
         assert!(data == want, "{} differs", path.display());
     }
+    // Whatever reached the disk before the kill is never fetched again.
     let served = sb.sandbox.stats().download_bytes_served;
-    assert!(
-        served < total * 3 / 2,
-        "served {served} bytes for {total}: the parts were not resumed"
-    );
+    assert_eq!(served, total - on_disk, "the parts were not resumed");
+    assert!(served_before + served < total * 3 / 2);
 }
 
 #[test]
@@ -359,4 +379,68 @@ exit $rc"#;
         part[..] == big[..part.len()],
         "the part is the file's start"
     );
+
+    // With room again (the same files, now on a roomy disk), the same command finishes the
+    // download from its part.
+    sb.sandbox.reset_stats();
+    let copy_arg = copy.display().to_string();
+    let out = fichier(&home, &sb.url(), &["download", "/Src", &copy_arg]);
+    assert!(out.ok, "{}", out.stderr);
+    assert!(std::fs::read(copy.join("Src/b-big.bin")).unwrap() == big);
+    assert!(!copy.join("Src/b-big.bin.part").exists());
+    assert_eq!(
+        sb.sandbox.stats().download_bytes_served,
+        (big.len() - part.len()) as u64,
+        "only the missing end was fetched"
+    );
+}
+
+#[test]
+fn jobs_bound_the_transfers_at_once_and_json_reports_the_run() {
+    let sb = TestSandbox::start();
+    let home = Home::new();
+    sb.sandbox.add_folder(0, "In");
+    let dir = home.path().join("six");
+    std::fs::create_dir(&dir).unwrap();
+    let mut total = 0;
+    for i in 0..6u8 {
+        let data = pattern(40_000, i);
+        total += data.len() as u64;
+        std::fs::write(dir.join(format!("{i}.bin")), data).unwrap();
+    }
+    // Slow bodies overlap: the sandbox sees as many at once as the client allows.
+    sb.sandbox.faults().set_bandwidth(Some(200_000));
+    let dir_arg = dir.display().to_string();
+    let out = fichier(
+        &home,
+        &sb.url(),
+        &["upload", &dir_arg, "/In", "--jobs", "2", "--json"],
+    );
+    assert!(out.ok, "{}", out.stderr);
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
+    assert_eq!(report["files"], 6, "{report}");
+    assert_eq!(report["bytes"], total, "{report}");
+    assert_eq!(report["failed"].as_array().map(Vec::len), Some(0));
+    assert_eq!(sb.sandbox.stats().max_bodies_at_once, 2);
+
+    sb.sandbox.reset_stats();
+    let local = home.path().join("back");
+    let local_arg = local.display().to_string();
+    let out = fichier(
+        &home,
+        &sb.url(),
+        &["download", "/In/six", &local_arg, "--jobs", "3"],
+    );
+    assert!(out.ok, "{}", out.stderr);
+    assert_eq!(sb.sandbox.stats().max_bodies_at_once, 3);
+    let got = files_under(&local);
+    assert_eq!(got.len(), 6);
+    for (path, data) in got {
+        let i: u8 = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .and_then(|s| s.parse().ok())
+            .expect("a numbered file");
+        assert!(data == pattern(40_000, i), "{}", path.display());
+    }
 }

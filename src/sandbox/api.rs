@@ -86,6 +86,7 @@ async fn entry(
         return flood_answer();
     }
     if let Some(status) = shared.faults.roll_error() {
+        shared.stats.update(|s| s.injected_errors += 1);
         return proxy_error(status);
     }
     let mut pretty = false;

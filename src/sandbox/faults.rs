@@ -188,8 +188,12 @@ pub struct Stats {
     pub upload_bytes_received: u64,
     pub uploads_completed: u64,
     pub tokens_issued: u64,
+    /// API calls answered with a 5xx by `Faults::set_error_rate`.
+    pub injected_errors: u64,
     /// The most upload and download bodies in flight at once: the client's concurrency.
     pub max_bodies_at_once: u64,
+    /// Upload and download bodies in flight now (not reset).
+    pub bodies_in_flight: u64,
 }
 
 const WINDOW: Duration = Duration::from_secs(1);
@@ -256,7 +260,11 @@ impl StatsBook {
     }
 
     pub fn snapshot(&self) -> Stats {
-        self.book().stats.clone()
+        let book = self.book();
+        Stats {
+            bodies_in_flight: book.bodies,
+            ..book.stats.clone()
+        }
     }
 
     pub fn reset(&self) {
@@ -320,6 +328,7 @@ mod tests {
         let _c = book.body();
         drop(b);
         assert_eq!(book.snapshot().max_bodies_at_once, 2);
+        assert_eq!(book.snapshot().bodies_in_flight, 1);
         let faults = Faults::default();
         faults.corrupt_uploads(1);
         faults.drop_upload_answers(2);

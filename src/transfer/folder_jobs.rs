@@ -4,13 +4,14 @@
 //! scheduler journals the file jobs and the folder job's end in one write.
 
 use super::conflict::first_free;
-use super::paths::{ensure_real_dir, is_inside, safe_child};
+use super::paths::{ensure_real_dir, is_inside, part_name, safe_child};
 use super::queue::Phase;
 use super::worker::{JobCtx, Outcome};
 use super::{Changed, JobKind};
 use crate::api::{FolderId, SubFolder};
 use crate::sanitize::{from_service_name, local_file_name};
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 /// A local folder to mirror: its path from the root (names), and its files.
@@ -253,12 +254,16 @@ pub(crate) async fn download_dir(
 
 /// The safe local name of a remote entry, numbered (`name (1).ext`) when an entry before it in
 /// the same folder took that name: the service allows two files of one name, and `a/b` and `a_b`,
-/// or a file `.` and a folder `..`, are alike once made safe.
+/// or a file `.` and a folder `..`, are alike once made safe. A name and its partial download's
+/// name count as one: a file `x.part` and a file `x` must not share `x.part` on disk.
 fn unique_name(taken: &mut HashSet<String>, remote: &str) -> String {
+    let part = |n: &str| part_name(OsStr::new(n)).to_string_lossy().into_owned();
+    let clash = |n: &str, taken: &HashSet<String>| taken.contains(n) || taken.contains(&part(n));
     let mut name = local_file_name(remote);
-    if taken.contains(&name) {
-        name = first_free(&name, |c| taken.contains(c));
+    if clash(&name, taken) {
+        name = first_free(&name, |c| clash(c, taken));
     }
+    taken.insert(part(&name));
     taken.insert(name.clone());
     name
 }
@@ -270,13 +275,26 @@ mod tests {
     #[test]
     fn names_alike_once_safe_are_numbered() {
         let mut taken = HashSet::new();
-        let names: Vec<String> = ["a/b", "a_b", "r.pdf", "r.pdf", ".", ".."]
-            .iter()
-            .map(|n| unique_name(&mut taken, n))
-            .collect();
+        let names: Vec<String> = [
+            "a/b", "a_b", "r.pdf", "r.pdf", ".", "..", "x.part", "x", "y", "y.part",
+        ]
+        .iter()
+        .map(|n| unique_name(&mut taken, n))
+        .collect();
         assert_eq!(
             names,
-            vec!["a_b", "a_b (1)", "r.pdf", "r (1).pdf", "_", "_ (1)"]
+            vec![
+                "a_b",
+                "a_b (1)",
+                "r.pdf",
+                "r (1).pdf",
+                "_",
+                "_ (1)",
+                "x.part",
+                "x (1)",
+                "y",
+                "y (1).part"
+            ]
         );
     }
 

@@ -3,6 +3,7 @@
 //! symbolic link that a hostile tree could have planted.
 
 use crate::sanitize::local_file_name;
+use std::ffi::{OsStr, OsString};
 use std::io;
 use std::path::{Component, Path, PathBuf};
 
@@ -26,15 +27,16 @@ const PART_SUFFIX: &str = ".part";
 /// The partial file beside `dest`: `<dest>.part`. When that would be longer than a file name
 /// may be, the name is cut and a short hash of the whole name keeps two long names apart.
 pub(crate) fn part_path(dest: &Path) -> PathBuf {
-    let name = dest
-        .file_name()
-        .map(|n| n.to_os_string())
-        .unwrap_or_default();
+    dest.with_file_name(part_name(dest.file_name().unwrap_or_default()))
+}
+
+/// The part file's name for a destination named `name`.
+pub(crate) fn part_name(name: &OsStr) -> OsString {
     let bytes = name.as_encoded_bytes();
     if bytes.len() + PART_SUFFIX.len() <= MAX_NAME_BYTES {
-        let mut part = name;
+        let mut part = name.to_os_string();
         part.push(PART_SUFFIX);
-        return dest.with_file_name(part);
+        return part;
     }
     let tag = format!("~{:016x}{PART_SUFFIX}", fnv1a(bytes));
     let text = name.to_string_lossy();
@@ -42,7 +44,7 @@ pub(crate) fn part_path(dest: &Path) -> PathBuf {
     while !text.is_char_boundary(end) {
         end -= 1;
     }
-    dest.with_file_name(format!("{}{tag}", &text[..end]))
+    format!("{}{tag}", &text[..end]).into()
 }
 
 /// A hash that stays the same from one run to the next (the part is found again on resume).

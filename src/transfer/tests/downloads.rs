@@ -52,6 +52,7 @@ fn a_download_cut_by_kill_9_continues_from_its_part() {
         .await;
         engine
     });
+    env.settle();
     let kept = len(&part);
     assert!((100_000..300_000).contains(&kept), "{kept}");
     env.sb().faults().set_bandwidth(None);
@@ -133,7 +134,10 @@ async fn pause_keeps_the_part_and_resume_continues_it() {
     tokio::time::sleep(Duration::from_millis(50)).await;
     assert_eq!(len(&part), kept);
     env.sb().faults().set_bandwidth(None);
-    let served = env.stats().download_bytes_served;
+    let served = env
+        .until_stats("the paused body to stop", |s| s.bodies_in_flight == 0)
+        .await
+        .download_bytes_served;
     engine.control(Control::Resume(ids[0]));
     idle(&engine).await;
     assert!(matches!(state_of(&engine, ids[0]), JobState::Done { .. }));

@@ -150,12 +150,17 @@ async fn remote_uploads_poll_until_the_service_answers() {
     let inbox = env.folder(0, "inbox");
     // A URL the sandbox may fetch: a one-time link to its own file.
     let direct = env.client().download_token(&FileUrl(url)).await.unwrap();
+    // The sandbox pulls it slowly: the job has not run at the first polls.
+    env.sb().faults().set_bandwidth(Some(10_000));
     let (engine, _rx) = env.start(env.opts());
     let ok = engine.enqueue(vec![JobKind::RemoteUpload {
         urls: vec![direct],
         folder: FolderId(inbox),
     }]);
     idle(&engine).await;
+    env.sb().faults().set_bandwidth(None);
+    let polls = env.stats().by_endpoint.get("remote/ls.cgi").copied();
+    assert!(polls > Some(1), "{polls:?}");
     match state_of(&engine, ok[0]) {
         JobState::Done { result } => {
             assert!(result.starts_with("https://1fichier.com/?"), "{result}")
@@ -183,4 +188,44 @@ async fn remote_uploads_poll_until_the_service_answers() {
         saved.iter().all(|j| j.meta.remote_job.is_some()),
         "{saved:?}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_remote_name_that_is_another_ones_part_does_not_clash() {
+    let env = Env::new();
+    let top = env.folder(0, "top");
+    let data = [
+        bytes(3000, 1),
+        bytes(4000, 2),
+        bytes(5000, 3),
+        bytes(6000, 4),
+    ];
+    // Listed in this order: a finished file named like the other one's partial download, on
+    // either side, and a folder in the way of a part.
+    env.sb().add_file(top, "x.bin.part", &data[0]);
+    env.sb().add_file(top, "x.bin", &data[1]);
+    env.sb().add_file(top, "y.dat", &data[2]);
+    let sub = env.folder(top, "y.dat.part");
+    env.sb().add_file(sub, "inner", &data[3]);
+    // One at a time: the finished "x.bin.part" is on disk when "x.bin" starts.
+    let (engine, _rx) = env.start(EngineOptions {
+        concurrency: 1,
+        ..env.opts()
+    });
+    engine.enqueue(vec![JobKind::DownloadDir {
+        folder: FolderId(top),
+        name: "top".into(),
+        local_parent: env.local.path().to_path_buf(),
+    }]);
+    idle(&engine).await;
+    let summary = engine.summary(None).await;
+    assert_eq!((summary.done, summary.failed.len()), (4, 0), "{summary:?}");
+    let mut got: Vec<Digest> = tree(&env.local.path().join("top"))
+        .iter()
+        .map(|(_, d)| digest(d))
+        .collect();
+    got.sort();
+    let mut want: Vec<Digest> = data.iter().map(|d| digest(d)).collect();
+    want.sort();
+    assert_eq!(got, want, "every file whole, none lost to another's part");
 }

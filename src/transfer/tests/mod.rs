@@ -171,6 +171,15 @@ impl Env {
         n.sort();
         n
     }
+    /// Blocks until the sandbox has no body in flight: after a crash, it has noticed the dead
+    /// connections (or kept what had all arrived), so its counters no longer move.
+    fn settle(&self) {
+        let deadline = Instant::now() + PATIENCE;
+        while self.stats().bodies_in_flight > 0 {
+            assert!(Instant::now() < deadline, "bodies still in flight");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
     /// Waits until the sandbox's counters say so.
     async fn until_stats(&self, what: &str, pred: impl Fn(&Stats) -> bool) -> Stats {
         until(what, || Some(self.stats()).filter(&pred)).await

@@ -147,6 +147,7 @@ fn an_upload_the_service_kept_before_kill_9_is_not_sent_again() {
             .await;
         engine
     });
+    env.settle();
     let saved = journal::read_jobs(env.state.path());
     assert!(
         saved[0].meta.attempted,
@@ -180,6 +181,7 @@ fn an_upload_cut_by_kill_9_is_sent_again_from_zero() {
             .await;
         engine
     });
+    env.settle();
     env.sb().faults().clear();
     runtime().block_on(async {
         let (engine, _rx) = env.start(env.opts());
@@ -214,6 +216,7 @@ fn an_overwrite_cut_by_kill_9_still_removes_the_old_copy_once() {
             .await;
         engine
     });
+    env.settle();
     assert_eq!(
         env.remote(folder).len(),
         2,
@@ -291,7 +294,7 @@ async fn a_file_that_changes_while_it_is_sent_is_sent_again() {
     let folder = env.folder(0, "d");
     let size = 120_000;
     let (a, _) = env.file("a.bin", size, 1);
-    env.sb().faults().set_bandwidth(Some(200_000));
+    env.sb().faults().set_bandwidth(Some(100_000));
     let (engine, _rx) = env.start(env.opts());
     let ids = engine.enqueue(vec![upload(&a, folder, "a.bin")]);
     env.until_stats("half of the first copy", |s| {
@@ -323,4 +326,36 @@ async fn a_file_that_changes_while_it_is_sent_is_sent_again() {
         "the mixed copy was sent, then again"
     );
     assert_eq!(stats.by_endpoint.get("file/rm.cgi"), Some(&1));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_that_grows_while_it_is_sent_is_sent_again_whole() {
+    let env = Env::new();
+    let folder = env.folder(0, "d");
+    let size = 120_000;
+    let (a, mut data) = env.file("log.txt", size, 2);
+    env.sb().faults().set_bandwidth(Some(100_000));
+    let (engine, _rx) = env.start(env.opts());
+    let ids = engine.enqueue(vec![upload(&a, folder, "log.txt")]);
+    env.until_stats("a part of the first copy", |s| s.upload_bytes_received > 0)
+        .await;
+    let more = bytes(5000, 3);
+    {
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new().append(true).open(&a).unwrap();
+        f.write_all(&more).unwrap();
+    }
+    data.extend_from_slice(&more);
+    env.sb().faults().set_bandwidth(None);
+    idle(&engine).await;
+    assert!(
+        matches!(state_of(&engine, ids[0]), JobState::Done { .. }),
+        "{:?}",
+        engine.jobs()
+    );
+    assert_eq!(env.remote(folder), expect(&[("log.txt", &data)]));
+    // Caught while reading (the short copy never lands) or after (it lands and is removed).
+    let stats = env.stats();
+    let removed = stats.by_endpoint.get("file/rm.cgi").copied().unwrap_or(0);
+    assert_eq!(stats.uploads_completed, 1 + removed, "{stats:?}");
 }
