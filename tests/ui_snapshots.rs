@@ -552,3 +552,21 @@ fn old_account_values_say_their_age() {
         screen(&app, 120, 40).lines().last().unwrap_or_default()
     );
 }
+
+/// However long an error, its box keeps the way out on screen, down to the smallest size.
+#[test]
+fn a_long_error_keeps_its_closing_hint() {
+    let home = fixture();
+    let long = "the service said something very long about this: ".repeat(12);
+    for (w, h) in [(120, 40), (80, 24), (40, 10), (30, 7)] {
+        let mut app = main_app(home.path(), w, h);
+        app.dialog = Some(Dialog::Message {
+            title: "That did not work".into(),
+            text: long.clone(),
+            error: true,
+        });
+        let text = screen(&app, w, h);
+        assert!(text.contains("Enter: close"), "{w}x{h}:\n{text}");
+        assert!(text.contains("the service said"), "{w}x{h}:\n{text}");
+    }
+}
