@@ -5,14 +5,14 @@ use super::{Columns, Frame2, filter_footer, framed, pane_footer, row_style};
 use crate::api::FolderId;
 use crate::sanitize::{for_terminal, from_service_name};
 use crate::ui::app::{App, Focus};
-use crate::ui::keymap::{Cmd, GlobalCmd};
+use crate::ui::keymap::{Cmd, GlobalCmd, PaneCmd};
 use crate::ui::layout::TWO_PANES_MIN_WIDTH;
 use crate::ui::remote_tree::{Load, RowItem};
-use crate::ui::text::{cut, cut_left, fit, service_day, width};
+use crate::ui::text::{cut, cut_left, fit, service_day, width, wrap};
 use crate::units::Bytes;
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::Span;
+use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
@@ -115,6 +115,22 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
             }
         };
         lines.push(line);
+    }
+    // Nothing but a root that failed to list: say why, and how to try again, in the pane itself
+    // (the status bar's message goes after a few seconds).
+    if pane.len() == 1
+        && let Some(Load::Failed(e)) = pane.node(FolderId::ROOT).map(|n| &n.load)
+    {
+        let w = (inner.width as usize).saturating_sub(3).max(1);
+        lines.push(Line::from(""));
+        for l in wrap(&for_terminal(e), w) {
+            lines.push(Line::from(Span::styled(format!("  {l}"), theme.error)));
+        }
+        let retry = app.keymap.hint(Cmd::Pane(PaneCmd::Reload));
+        lines.push(Line::from(Span::styled(
+            format!("  {retry}: try again"),
+            theme.dim,
+        )));
     }
     frame.render_widget(Paragraph::new(lines), inner);
     if focused
