@@ -76,12 +76,16 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
                 } else {
                     format!("{}/", for_terminal(&from_service_name(&node.name)))
                 };
+                let head = format!("{indent}{arrow}");
+                // The note says its word in full when the name keeps its own; else it shrinks.
+                let full_room = cols.name.saturating_sub(width(&head) + width(&name));
                 let (note, note_style) = match &node.load {
-                    Load::Loading { .. } => ("  loading...", theme.dim),
-                    Load::Failed(_) => ("  (failed)", theme.error),
+                    Load::Loading { .. } if full_room >= 12 => ("  loading...", theme.dim),
+                    Load::Loading { .. } => (" ...", theme.dim),
+                    Load::Failed(_) if full_room >= 10 => ("  (failed)", theme.error),
+                    Load::Failed(_) => (" (!)", theme.error),
                     _ => ("", theme.dim),
                 };
-                let head = format!("{indent}{arrow}");
                 let room = cols.name.saturating_sub(width(&head) + width(note));
                 let name = cut(&name, room);
                 let used = width(&head) + width(&name) + width(note);
