@@ -43,7 +43,7 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let hint = (focused && area.width >= 100).then(|| {
         let k = |t| app.keymap.hint(Cmd::Transfer(t));
         format!(
-            " {} pause  {} cancel  {}/{} order  {} clear ",
+            " {} pause/resume  {} cancel  {}/{} order  {} clear ",
             k(TransferCmd::PauseResume),
             k(TransferCmd::Cancel),
             k(TransferCmd::MoveUp),
