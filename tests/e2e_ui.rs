@@ -305,3 +305,43 @@ fn sigterm_restores_the_terminal() {
     assert_eq!(code, 0, "SIGTERM ends the program as a quit does");
     assert_terminal_restored(&tmux, &flags);
 }
+
+#[test]
+fn quitting_mid_upload_asks_and_the_queue_resumes_on_the_next_start() {
+    let w = World::new();
+    // Slow enough that the upload is still running when `q` comes, whatever the machine's load.
+    w.home.write_config(
+        "calls_per_second = 50.0\nflood_wait_seconds = 1\n[transfers]\nbwlimit = \"20k\"\n",
+    );
+    let tmux = w.start(120, 40, "Backups/");
+    tmux.send(&["Down", "Down", "F5"]);
+    tmux.wait_for("Upload 1 item", WAIT);
+    tmux.send(&["Enter"]);
+    tmux.wait_for("Transfers: 1 running", WAIT);
+    tmux.send(&["q"]);
+    let screen = tmux.wait_for("Quit?", WAIT);
+    assert!(screen.contains("1 transfer is not finished."), "{screen}");
+    assert!(screen.contains("resumes on the next start"), "{screen}");
+    // Quit is the focused button.
+    tmux.send(&["Enter"]);
+    let (code, flags) = tmux.wait_exit(WAIT);
+    assert_eq!(code, 0);
+    assert_terminal_restored(&tmux, &flags);
+    assert!(
+        w.url_of(0, "local.bin").is_none(),
+        "the upload was cut short"
+    );
+
+    // The next start, at full speed, picks the job up from the journal and finishes it.
+    w.home
+        .write_config("calls_per_second = 50.0\nflood_wait_seconds = 1\n");
+    let tmux = w.start(120, 40, "Backups/");
+    let original = pattern(300_000, 7);
+    eventually("the resumed upload in the sandbox", || {
+        w.url_of(0, "local.bin")
+            .and_then(|url| w.sandbox.sandbox.file_body(&url))
+            .is_some_and(|body| body == original)
+    });
+    wait_in_pane(&tmux, Pane::Right, "local.bin");
+    quit_and_check_terminal(&tmux);
+}

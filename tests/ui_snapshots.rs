@@ -322,7 +322,8 @@ fn remote_pane_focused_in_one_pane_mode() {
 #[test]
 fn transfer_panel_mid_transfer() {
     let home = fixture();
-    for (w, h) in SIZES {
+    // 104 columns: the width of SCREENS.md's sketch, where names give room to the progress.
+    for (w, h) in SIZES.into_iter().chain([(104, 30)]) {
         let mut app = main_app(home.path(), w, h);
         let list = jobs(&app);
         app.update(Action::Engine(EngineEvent::Jobs(Arc::new(list))));
@@ -551,4 +552,80 @@ fn old_account_values_say_their_age() {
         "status_stale_120x40",
         screen(&app, 120, 40).lines().last().unwrap_or_default()
     );
+}
+
+/// However long an error, its box keeps the way out on screen, down to the smallest size.
+#[test]
+fn a_long_error_keeps_its_closing_hint() {
+    let home = fixture();
+    let long = "the service said something very long about this: ".repeat(12);
+    for (w, h) in [(120, 40), (80, 24), (40, 10), (30, 7)] {
+        let mut app = main_app(home.path(), w, h);
+        app.dialog = Some(Dialog::Message {
+            title: "That did not work".into(),
+            text: long.clone(),
+            error: true,
+        });
+        let text = screen(&app, w, h);
+        assert!(text.contains("Enter: close"), "{w}x{h}:\n{text}");
+        assert!(text.contains("the service said"), "{w}x{h}:\n{text}");
+    }
+}
+
+/// A refused key: the tree says why in the pane, and the status bar keeps saying it after the
+/// message has gone, with the help key still on it.
+#[test]
+fn refused_key_says_why_where_it_shows() {
+    let home = fixture();
+    let refused = "the API key was refused (No such user #93): check FICHIER_API_KEY or api_key \
+                   in the config file";
+    let mut app = App::new(AppOptions {
+        start_dir: home.path().join("backups"),
+        theme: "default".into(),
+        home: Some(home.path().to_path_buf()),
+        ..AppOptions::default()
+    });
+    app.update(Action::Resize {
+        width: 80,
+        height: 24,
+    });
+    for e in app.start() {
+        match e {
+            Effect::ListRemote { folder, ticket } => {
+                app.update(Action::Remote(RemoteMsg::Listed {
+                    folder,
+                    ticket,
+                    result: Err(refused.into()),
+                }));
+            }
+            Effect::ListLocal { dir, ticket } => {
+                let result = fichier_tui::local::list_dir(&dir).map_err(|e| e.to_string());
+                app.update(Action::Local(LocalMsg::Listed {
+                    ticket,
+                    dir,
+                    result,
+                }));
+            }
+            _ => {}
+        }
+    }
+    app.update(Action::Account(AccountMsg::Failed {
+        message: refused.into(),
+        flood: false,
+    }));
+    act(&mut app, key(KeyCode::Tab), None);
+    // Later: the message has expired, the reason stays.
+    app.now += Duration::from_secs(60);
+    app.update(Action::Tick);
+    assert!(app.message.is_none());
+    let text = screen(&app, 80, 24);
+    assert!(
+        text.lines()
+            .last()
+            .is_some_and(|l| l.trim_end().ends_with("? help")),
+        "{text}"
+    );
+    insta::assert_snapshot!("remote_refused_80x24", text);
+    let text = screen(&app, 40, 10);
+    assert!(text.contains("R: try again"), "{text}");
 }

@@ -363,15 +363,21 @@ fn delete_names_what_goes_and_defaults_to_cancel() {
 #[test]
 fn remote_delete_covers_files_and_folders() {
     let mut app = app();
-    keys(
-        &mut app,
-        vec![key(KeyCode::Tab), ch('*'), key(KeyCode::F(8)), ch('y')],
-    );
+    // `*` marks the files only: a folder's mark would take everything in it.
+    keys(&mut app, vec![key(KeyCode::Tab), ch('*')]);
+    assert_eq!(app.remote.marked(), (1, 8));
+    keys(&mut app, vec![key(KeyCode::F(8)), ch('y')]);
     assert!(app.dialog.is_none());
     let mut app2 = self::app();
     keys(
         &mut app2,
-        vec![key(KeyCode::Tab), ch('*'), key(KeyCode::F(8))],
+        vec![
+            key(KeyCode::Tab),
+            ch('j'),
+            ch(' '),
+            ch(' '),
+            key(KeyCode::F(8)),
+        ],
     );
     // A folder among them: the dialog says, before, that only empty ones go.
     let Some(Dialog::Confirm(c)) = &app2.dialog else {
@@ -858,7 +864,8 @@ fn copy_and_folder_rename_and_moving_many() {
     );
 
     // Several marked items move into a folder; the text is a folder path.
-    keys(&mut app, vec![ch('*'), ch('m')]);
+    // (`*` marks files only: the folder is marked by hand.)
+    keys(&mut app, vec![ch('g'), ch('j'), ch(' '), ch(' '), ch('m')]);
     let Some(Dialog::Input(d)) = &app.dialog else {
         panic!()
     };

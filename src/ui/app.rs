@@ -42,6 +42,9 @@ pub struct Account {
     pub wanted: bool,
     /// When `info` was last answered, to say its age once it is old.
     pub fetched: Option<Instant>,
+    /// Why the last try failed (not for "too often", which is normal): shown while no values are
+    /// known, so the bar never says "loading" for an account that will not load.
+    pub error: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -200,13 +203,17 @@ impl App {
                     AccountMsg::Loaded(info) => {
                         self.account.info = Some(info);
                         self.account.fetched = Some(self.now);
+                        self.account.error = None;
                     }
                     // "Too often": the old values stay, quietly; the next try waits its turn.
                     AccountMsg::Failed { flood: true, .. } => {}
                     AccountMsg::Failed {
                         message,
                         flood: false,
-                    } => self.error(format!("account: {message}")),
+                    } => {
+                        self.error(format!("account: {message}"));
+                        self.account.error = Some(message);
+                    }
                 }
                 Vec::new()
             }

@@ -159,7 +159,7 @@ const DEFS: &[Def] = &[
     def(C::Panes, "open", Cmd::Pane(PaneCmd::Open), "open a folder (1fichier: expand it)", &["enter", "l", "right"]),
     def(C::Panes, "back", Cmd::Pane(PaneCmd::Back), "parent folder (1fichier: collapse)", &["backspace", "h", "left"]),
     def(C::Panes, "mark", Cmd::Pane(PaneCmd::Mark), "mark or unmark, then move down", &["space", "insert"]),
-    def(C::Panes, "invert_marks", Cmd::Pane(PaneCmd::InvertMarks), "invert the marks", &["*"]),
+    def(C::Panes, "invert_marks", Cmd::Pane(PaneCmd::InvertMarks), "invert the marks (1fichier: of the files shown)", &["*"]),
     def(C::Panes, "transfer", Cmd::Pane(PaneCmd::Transfer), "upload or download the marked items to the other pane's folder", &["F5", "c"]),
     def(C::Panes, "move", Cmd::Pane(PaneCmd::Move), "move or rename (local: rename)", &["F6", "m"]),
     def(C::Panes, "mkdir", Cmd::Pane(PaneCmd::Mkdir), "new folder", &["F7", "n"]),

@@ -46,7 +46,9 @@ impl Tmux {
             "; echo \"EXIT=$?\"; echo \"TTY $(stty -a | tr ' ;' '\\n\\n' | grep -x -E -- '-?({TTY_FLAGS})' | tr '\\n' ' ')\"; sleep 600"
         ));
         cmd.args(["sh", "-c", &line]);
-        let status = cmd.status().expect("tmux runs");
+        let status = cmd
+            .status()
+            .expect("tmux runs (the end-to-end tests need tmux installed)");
         assert!(status.success(), "tmux new-session failed");
         tmux.run(&["set-option", "-t", "main", "status", "off"]);
         tmux.resize(width, height);

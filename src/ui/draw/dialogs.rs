@@ -12,7 +12,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 pub(super) fn draw(app: &App, dialog: &Dialog, frame: &mut Frame, screen: Rect) {
     let theme = &app.theme;
@@ -22,21 +22,31 @@ pub(super) fn draw(app: &App, dialog: &Dialog, frame: &mut Frame, screen: Rect) 
         Dialog::Conflict(c) => conflict(c, theme, frame, screen),
         Dialog::Message { title, text, error } => {
             let text = for_terminal(text);
-            let w = (width(&text) + 4).clamp(30, 70) as u16;
+            // Wrapped at the width the box really gets, so the closing hint always shows.
+            let w = ((width(&text) + 4).clamp(30, 70) as u16).min(screen.width);
             let inner_w = w.saturating_sub(4).max(1) as usize;
-            let lines_needed = wrap(&text, inner_w).len() as u16 + 2;
+            let mut body: Vec<Line> = wrap(&text, inner_w).into_iter().map(Line::from).collect();
+            body.push(Line::from(""));
+            body.push(Line::from(Span::styled("Enter: close", theme.dim)));
             let style = if *error {
                 theme.error
             } else {
                 theme.border_active
             };
-            let inner = boxed(frame, screen, w, lines_needed + 2, title, style);
-            let body = vec![
-                Line::from(text.into_owned()),
-                Line::from(""),
-                Line::from(Span::styled("Enter: close", theme.dim)),
-            ];
-            frame.render_widget(Paragraph::new(body).wrap(Wrap { trim: false }), pad(inner));
+            let inner = boxed(frame, screen, w, body.len() as u16 + 2, title, style);
+            // On a very short screen the hint matters more than the blank line above it.
+            if body.len() > inner.height as usize && body.len() >= 2 {
+                body.remove(body.len() - 2);
+            }
+            // Still too tall: the text's end goes, the hint stays.
+            let room = inner.height as usize;
+            if body.len() > room
+                && let Some(hint) = body.pop()
+            {
+                body.truncate(room.saturating_sub(1));
+                body.push(hint);
+            }
+            frame.render_widget(Paragraph::new(body), pad(inner));
         }
         Dialog::Links { links, scroll } => {
             let title = format!(

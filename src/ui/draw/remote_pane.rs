@@ -5,14 +5,14 @@ use super::{Columns, Frame2, filter_footer, framed, pane_footer, row_style};
 use crate::api::FolderId;
 use crate::sanitize::{for_terminal, from_service_name};
 use crate::ui::app::{App, Focus};
-use crate::ui::keymap::{Cmd, GlobalCmd};
+use crate::ui::keymap::{Cmd, GlobalCmd, PaneCmd};
 use crate::ui::layout::TWO_PANES_MIN_WIDTH;
 use crate::ui::remote_tree::{Load, RowItem};
-use crate::ui::text::{cut, cut_left, fit, service_day, width};
+use crate::ui::text::{cut, cut_left, fit, service_day, width, wrap};
 use crate::units::Bytes;
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::Span;
+use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
@@ -76,12 +76,16 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
                 } else {
                     format!("{}/", for_terminal(&from_service_name(&node.name)))
                 };
+                let head = format!("{indent}{arrow}");
+                // The note says its word in full when the name keeps its own; else it shrinks.
+                let full_room = cols.name.saturating_sub(width(&head) + width(&name));
                 let (note, note_style) = match &node.load {
-                    Load::Loading { .. } => ("  loading...", theme.dim),
-                    Load::Failed(_) => ("  (failed)", theme.error),
+                    Load::Loading { .. } if full_room >= 12 => ("  loading...", theme.dim),
+                    Load::Loading { .. } => (" ...", theme.dim),
+                    Load::Failed(_) if full_room >= 10 => ("  (failed)", theme.error),
+                    Load::Failed(_) => (" (!)", theme.error),
                     _ => ("", theme.dim),
                 };
-                let head = format!("{indent}{arrow}");
                 let room = cols.name.saturating_sub(width(&head) + width(note));
                 let name = cut(&name, room);
                 let used = width(&head) + width(&name) + width(note);
@@ -115,6 +119,22 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
             }
         };
         lines.push(line);
+    }
+    // Nothing but a root that failed to list: say why, and how to try again, in the pane itself
+    // (the status bar's message goes after a few seconds).
+    if pane.len() == 1
+        && let Some(Load::Failed(e)) = pane.node(FolderId::ROOT).map(|n| &n.load)
+    {
+        let w = (inner.width as usize).saturating_sub(3).max(1);
+        lines.push(Line::from(""));
+        for l in wrap(&for_terminal(e), w) {
+            lines.push(Line::from(Span::styled(format!("  {l}"), theme.error)));
+        }
+        let retry = app.keymap.hint(Cmd::Pane(PaneCmd::Reload));
+        lines.push(Line::from(Span::styled(
+            format!("  {retry}: try again"),
+            theme.dim,
+        )));
     }
     frame.render_widget(Paragraph::new(lines), inner);
     if focused

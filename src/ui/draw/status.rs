@@ -66,7 +66,10 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
                 parts.push((p.clone(), Some(short), theme.warn));
             }
             if app.account.info.is_none() && parts.is_empty() {
-                parts.push(("account: loading...".to_string(), None, theme.status));
+                parts.push(match &app.account.error {
+                    Some(e) => (format!("account: {}", for_terminal(e)), None, theme.error),
+                    None => ("account: loading...".to_string(), None, theme.status),
+                });
             }
             if let Some(info) = &app.account.info {
                 if let Some(warn) = warning(info) {
@@ -146,7 +149,10 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
                 }
                 left.extend(fit_parts(parts, w.saturating_sub(right_w)));
             }
-            None => left.push(Span::raw(" account: loading...")),
+            None => left.push(match &app.account.error {
+                Some(e) => Span::styled(format!(" account: {} ", for_terminal(e)), theme.error),
+                None => Span::raw(" account: loading..."),
+            }),
         }
     }
 
@@ -164,10 +170,19 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
         }
     }
     spans.push(Span::raw(" ".repeat(room)));
-    let mut right_room = right_w;
-    for s in right {
-        let text = cut(&s.content, right_room);
-        right_room -= width(&text);
+    // Within the right part, the help key (last) always shows whole; a long message before it
+    // is cut instead.
+    let last_w = right.last().map_or(0, |s| width(&s.content)).min(right_w);
+    let mut right_room = right_w - last_w;
+    let n = right.len();
+    for (i, s) in right.into_iter().enumerate() {
+        let text = if i + 1 == n {
+            cut(&s.content, last_w)
+        } else {
+            let t = cut(&s.content, right_room);
+            right_room -= width(&t);
+            t
+        };
         spans.push(Span::styled(text, s.style));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)).style(theme.status), area);

@@ -43,7 +43,7 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let hint = (focused && area.width >= 100).then(|| {
         let k = |t| app.keymap.hint(Cmd::Transfer(t));
         format!(
-            " {} pause  {} cancel  {}/{} order  {} clear ",
+            " {} pause/resume  {} cancel  {}/{} order  {} clear ",
             k(TransferCmd::PauseResume),
             k(TransferCmd::Cancel),
             k(TransferCmd::MoveUp),
@@ -117,7 +117,16 @@ fn job_line(job: &JobView, width: usize, now: Instant, theme: &Theme) -> Line<'s
         Direction::Down => "down",
         Direction::Remote => "url",
     };
-    let name_w = (width * 3 / 10).clamp(8, 40).min(width.saturating_sub(6));
+    // The name gives up some room (down to 16 columns) when that keeps the whole progress in the
+    // row: its gauge, percent, bytes, speed and time left take 70.
+    let natural = (width * 3 / 10).clamp(8, 40);
+    let spare = width.saturating_sub(6 + 2 + 70);
+    let name_w = if spare >= 16 {
+        natural.min(spare)
+    } else {
+        natural
+    }
+    .min(width.saturating_sub(6));
     let mut spans = vec![
         Span::raw(format!(" {} ", fit(dir, 4))),
         Span::raw(fit(&for_terminal(&job.name), name_w)),

@@ -78,8 +78,15 @@ impl RemotePane {
         }
     }
 
+    /// Inverts the marks of the files that show. Folders keep theirs: in a tree, every folder
+    /// shows, and a folder's mark takes all it holds (a download of the whole account).
     pub fn invert_marks(&mut self) {
-        let items: Vec<RowItem> = self.rows.iter().map(|r| r.item).collect();
+        let items: Vec<RowItem> = self
+            .rows
+            .iter()
+            .map(|r| r.item)
+            .filter(|i| matches!(i, RowItem::File { .. }))
+            .collect();
         for item in items {
             self.flip(item);
         }

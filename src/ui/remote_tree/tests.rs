@@ -155,10 +155,17 @@ fn a_stale_listing_is_dropped() {
 fn marks_follow_urls_and_resolve_paths() {
     let mut p = loaded_root();
     p.invert_marks();
-    assert_eq!(p.marked(), (3, 8));
+    assert_eq!(
+        p.marked(),
+        (1, 8),
+        "files only: a folder's mark would take everything in it"
+    );
+    p.nav(Nav::Down, 20); // Backups
+    p.toggle_mark(20);
     let sel = p.selection();
-    assert_eq!(sel.len(), 3);
-    assert!(matches!(&sel[2], Picked::File { file, .. } if file.filename == "notes.md"));
+    assert_eq!(sel.len(), 2);
+    assert!(matches!(&sel[0], Picked::Folder { name, .. } if name == "Backups"));
+    assert!(matches!(&sel[1], Picked::File { file, .. } if file.filename == "notes.md"));
     assert_eq!(
         p.resolve_known("/Backups/x/y"),
         (FolderId(1), vec!["x".to_string(), "y".to_string()])
