@@ -76,6 +76,8 @@ pub struct App {
     pub pace: PaceStatus,
     pub message: Option<Message>,
     pub keymap: Keymap,
+    /// The comparison of the two panes' folders (`=`), while it shows.
+    pub compare: Option<super::compare::Compare>,
     pub theme: Theme,
     pub width: u16,
     pub height: u16,
@@ -108,6 +110,7 @@ impl App {
             pace: PaceStatus::Ready,
             message,
             keymap,
+            compare: None,
             theme: Theme::named(&opts.theme, opts.no_color),
             width: 80,
             height: 24,
@@ -177,7 +180,7 @@ impl App {
                 if let Some(e) = self.local.on_listed(ticket, dir, result, h) {
                     self.error(e);
                 }
-                Vec::new()
+                self.compare_after_listing()
             }
             Action::Remote(RemoteMsg::Listed {
                 folder,
@@ -188,7 +191,7 @@ impl App {
                 if let Some(e) = self.remote.on_listed(folder, ticket, result, h) {
                     self.error(e);
                 }
-                Vec::new()
+                self.compare_after_listing()
             }
             Action::Account(msg) => {
                 self.account.in_flight = false;
@@ -212,6 +215,7 @@ impl App {
                 Vec::new()
             }
             Action::Done(done) => self.on_done(done),
+            Action::Compare(msg) => self.on_compare(msg),
         };
         effects.extend(self.account_due());
         effects

@@ -60,6 +60,9 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
             if let Some(p) = &pace {
                 parts.push((p.clone(), theme.warn));
             }
+            if let Some(legend) = crate::ui::compare::legend(app) {
+                parts.insert(0, (legend.trim().to_string(), theme.key));
+            }
             if app.account.info.is_none() && parts.is_empty() {
                 parts.push(("account: loading...".to_string(), theme.status));
             }
@@ -113,6 +116,9 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
                     Rate(speed)
                 )));
             }
+        }
+        if let Some(legend) = crate::ui::compare::legend(app) {
+            right.insert(0, Span::styled(legend, theme.key));
         }
         right.push(Span::styled(help, theme.key));
         // The right part wins; the account fits in what remains, dropping its least useful parts.
