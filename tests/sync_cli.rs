@@ -377,6 +377,7 @@ fn a_killed_run_resumes_to_the_same_result_without_duplicates() {
     let mut child = home
         .command(&sb.url())
         .args(["sync", &src_arg, "1f:/B", "-j", "1"])
+        .stdout(std::process::Stdio::null())
         .spawn()
         .expect("spawned");
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -507,6 +508,7 @@ fn two_runs_of_one_pair_never_overlap() {
     let mut first = home
         .command(&sb.url())
         .args(["sync", &src_arg, "1f:/B"])
+        .stdout(std::process::Stdio::null())
         .spawn()
         .expect("spawned");
     let deadline = Instant::now() + Duration::from_secs(60);
