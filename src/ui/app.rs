@@ -180,7 +180,7 @@ impl App {
                 if let Some(e) = self.local.on_listed(ticket, dir, result, h) {
                     self.error(e);
                 }
-                self.compare_after_listing()
+                self.compare_after_listing(None)
             }
             Action::Remote(RemoteMsg::Listed {
                 folder,
@@ -191,7 +191,7 @@ impl App {
                 if let Some(e) = self.remote.on_listed(folder, ticket, result, h) {
                     self.error(e);
                 }
-                self.compare_after_listing()
+                self.compare_after_listing(Some(folder))
             }
             Action::Account(msg) => {
                 self.account.in_flight = false;

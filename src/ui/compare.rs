@@ -272,12 +272,15 @@ impl App {
         self.compare_now()
     }
 
-    /// A pane was listed again: compare again if it is one of the compared folders; a local
-    /// pane that moved to another folder ends the comparison.
-    pub(super) fn compare_after_listing(&mut self) -> Vec<Effect> {
+    /// A pane was listed (the local one, or the remote `folder`): compare again if it is one
+    /// of the compared folders; a local pane that moved to another folder ends the comparison.
+    pub(super) fn compare_after_listing(&mut self, folder: Option<FolderId>) -> Vec<Effect> {
         let Some(c) = &self.compare else {
             return Vec::new();
         };
+        if folder.is_some_and(|f| f != c.remote_folder) {
+            return Vec::new();
+        }
         if c.local_dir != self.local.dir && self.local.loading.is_none() {
             self.compare = None;
             return Vec::new();

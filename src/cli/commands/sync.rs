@@ -24,7 +24,7 @@ then size, then content (1fichier's whirlpool against the local file's, kept in 
 unchanged files are not read again). What is missing or different is copied; a changed file is
 uploaded as a new copy, and the old copy removed once the new one is verified. Nothing is deleted
 without --delete. Names 1fichier refuses travel as look-alikes and come back as they were; hostile
-remote names are made safe on the way down.
+remote names are made safe on the way down. Empty files are skipped: 1fichier does not take them.
 
 Excludes are rsync/rclone globs, matched against paths from the root of the sync: * stays within
 a name, ** crosses folders, a leading / anchors at the root, a trailing / matches folders only
@@ -33,7 +33,9 @@ deleted on the destination.
 
 Fit for cron: no progress bars without a terminal, one summary line at the end (or --json), exit
 status 0 only when everything succeeded. Two runs of the same pair never overlap (the second one
-stops with an error), and a run that was stopped resumes its transfers on the next run.";
+stops with an error), and a run that was stopped resumes its transfers on the next run. Each
+pair keeps its lock, journal and hash cache in $XDG_STATE_HOME/fichier-tui/sync/<pair id>/.
+  0 3 * * *  fichier-tui sync /srv/data 1f:/Backups/nas --delete >> /var/log/backup.log 2>&1";
 
 #[derive(Debug, Args)]
 #[command(after_help = SYNC_HELP)]

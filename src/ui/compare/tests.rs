@@ -262,6 +262,21 @@ fn stale_answers_are_dropped_and_a_relisting_compares_again_without_rereading() 
     let c = app.compare.as_ref().expect("still comparing");
     assert_eq!(c.local.get(OsStr::new("edited.bin")), None);
     assert_eq!(c.same, 4, "same.txt, edited.bin, it's, shared/");
+
+    // Listing another folder leaves the user's marks alone.
+    app.remote.clear_marks();
+    let Some(Effect::ListRemote { ticket: t, .. }) = app.remote.request(FolderId(2)) else {
+        panic!()
+    };
+    let mut l = remote_listing(Vec::new());
+    l.folder.sub_folders.clear();
+    let effects = app.update(Action::Remote(RemoteMsg::Listed {
+        folder: FolderId(2),
+        ticket: t,
+        result: Ok(l),
+    }));
+    assert!(effects.is_empty());
+    assert_eq!(app.remote.marked().0, 0);
 }
 
 #[test]
