@@ -572,3 +572,27 @@ fn bad_arguments_say_what_is_wrong() {
     let out = fichier(&home, &sb.url(), &["sync", "--help"]);
     assert!(out.stdout.contains("1f:/Backups/nas"), "{}", out.stdout);
 }
+
+#[test]
+fn size_only_reads_no_file_and_trusts_equal_sizes() {
+    let sb = TestSandbox::start();
+    let home = Home::new();
+    let src = tempfile::tempdir().expect("tmp");
+    write(src.path(), "a.bin", &pattern(4_000, 1));
+    let src_arg = src.path().display().to_string();
+    assert!(sync(&home, &sb, &[&src_arg, "1f:/B", "--size-only"]).0);
+    std::thread::sleep(Duration::from_millis(20));
+    write(src.path(), "a.bin", &pattern(4_000, 2));
+    let (ok, r, _) = sync(&home, &sb, &[&src_arg, "1f:/B", "--size-only"]);
+    assert!(ok);
+    assert_eq!(
+        (r["sent"].as_u64(), r["hashes"]["files_hashed"].as_u64()),
+        (Some(0), Some(0)),
+        "{r}"
+    );
+    // Without it, the content decides.
+    let (ok, r, _) = sync(&home, &sb, &[&src_arg, "1f:/B"]);
+    assert!(ok);
+    assert_eq!(r["sent"], 1, "{r}");
+    assert_eq!(remote_tree(&sb, "/B")["a.bin"], [pattern(4_000, 2)]);
+}
