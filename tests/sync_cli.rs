@@ -377,6 +377,7 @@ fn a_killed_run_resumes_to_the_same_result_without_duplicates() {
     let mut child = home
         .command(&sb.url())
         .args(["sync", &src_arg, "1f:/B", "-j", "1"])
+        .stdout(std::process::Stdio::null())
         .spawn()
         .expect("spawned");
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -507,6 +508,7 @@ fn two_runs_of_one_pair_never_overlap() {
     let mut first = home
         .command(&sb.url())
         .args(["sync", &src_arg, "1f:/B"])
+        .stdout(std::process::Stdio::null())
         .spawn()
         .expect("spawned");
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -569,4 +571,28 @@ fn bad_arguments_say_what_is_wrong() {
     assert!(out.stderr.contains("does not exist"), "{}", out.stderr);
     let out = fichier(&home, &sb.url(), &["sync", "--help"]);
     assert!(out.stdout.contains("1f:/Backups/nas"), "{}", out.stdout);
+}
+
+#[test]
+fn size_only_reads_no_file_and_trusts_equal_sizes() {
+    let sb = TestSandbox::start();
+    let home = Home::new();
+    let src = tempfile::tempdir().expect("tmp");
+    write(src.path(), "a.bin", &pattern(4_000, 1));
+    let src_arg = src.path().display().to_string();
+    assert!(sync(&home, &sb, &[&src_arg, "1f:/B", "--size-only"]).0);
+    std::thread::sleep(Duration::from_millis(20));
+    write(src.path(), "a.bin", &pattern(4_000, 2));
+    let (ok, r, _) = sync(&home, &sb, &[&src_arg, "1f:/B", "--size-only"]);
+    assert!(ok);
+    assert_eq!(
+        (r["sent"].as_u64(), r["hashes"]["files_hashed"].as_u64()),
+        (Some(0), Some(0)),
+        "{r}"
+    );
+    // Without it, the content decides.
+    let (ok, r, _) = sync(&home, &sb, &[&src_arg, "1f:/B"]);
+    assert!(ok);
+    assert_eq!(r["sent"], 1, "{r}");
+    assert_eq!(remote_tree(&sb, "/B")["a.bin"], [pattern(4_000, 2)]);
 }

@@ -30,6 +30,14 @@ impl Stamp {
         }
     }
 
+    /// The stamp of a size and a modification time as a listing gave them.
+    pub fn from_parts(size: u64, modified: Option<SystemTime>) -> Stamp {
+        Stamp {
+            size,
+            mtime_ns: modified.and_then(nanos),
+        }
+    }
+
     /// The stamp of the file at `path` now (links followed).
     pub fn read(path: &Path) -> io::Result<Stamp> {
         std::fs::metadata(path).map(|m| Stamp::of(&m))

@@ -330,7 +330,7 @@ fn diff_down(
             continue;
         }
         if local.files.contains_key(key) {
-            plan.skipped.push(note(
+            plan.failed.push(note(
                 &format!("{}/", d.shown.join("/")),
                 "a local file is in the way of this folder",
             ));
@@ -355,7 +355,7 @@ fn diff_down(
             continue;
         }
         if local.dirs.contains_key(key) || remote.dirs.contains_key(key) {
-            plan.skipped
+            plan.failed
                 .push(note(&shown, "a folder of the same name is in the way"));
             continue;
         }

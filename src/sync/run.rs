@@ -7,7 +7,7 @@
 use super::exclude::Excludes;
 use super::hash_cache::{HashCache, HashProgress, Stamp, hash_files};
 use super::lock::{LockError, PairLock};
-use super::plan::{self, Copy, CopyFrom, DiffOptions, DirTarget, Note, Plan, Target};
+use super::plan::{self, Change, Copy, CopyFrom, DiffOptions, DirTarget, Note, Plan, Target};
 use super::report::Report;
 use super::spec::{Direction, Pair};
 use super::tree::{KeyPath, LocalTree, RemoteTree, walk_local, walk_remote};
@@ -172,51 +172,82 @@ pub async fn run(
             return Err(e);
         }
     };
-    send(events, SyncEvent::Phase("comparing"));
+    let diff_options = DiffOptions {
+        size_only: options.size_only,
+        delete: options.delete,
+    };
     let checks = plan::content_checks(pair.direction, &local, &remote, options.size_only);
     let progress = Arc::new(HashProgress::default());
-    if !checks.is_empty() {
-        send(events, SyncEvent::Hashing(progress.clone()));
-    }
-    let hashes = hash_files(&mut cache, checks, options.hash_threads, progress).await;
-    let plan = plan::diff(
+
+    let Some((engine, forward)) = engine else {
+        send(events, SyncEvent::Phase("comparing"));
+        if !checks.is_empty() {
+            send(events, SyncEvent::Hashing(progress.clone()));
+        }
+        let hashes = hash_files(&mut cache, checks, options.hash_threads, progress).await;
+        let plan = plan::diff(pair.direction, &local, &remote, diff_options, &hashes);
+        return Ok(finish_report(
+            Report::new(pair, &plan, true),
+            &cache,
+            started,
+        ));
+    };
+
+    // What name and size decide (new files, other sizes) goes to the engine at once; the
+    // files of equal size are hashed meanwhile, and those that differ follow.
+    let sure = plan::diff(
         pair.direction,
         &local,
         &remote,
-        DiffOptions {
-            size_only: options.size_only,
-            delete: options.delete,
-        },
-        &hashes,
+        diff_options,
+        &HashMap::new(),
     );
-    let mut report = Report::new(pair, &plan, options.dry_run);
-
-    if let Some((engine, forward)) = engine {
-        let mut run = Execution {
-            env,
-            pair,
-            options,
-            local: &local,
-            remote: &remote,
-            plan: &plan,
-            report: &mut report,
-            cache: &mut cache,
-            engine: &engine,
-            events,
-        };
-        run.go().await;
-        report.resumed = resumed;
-        engine.control(Control::ClearFinished);
-        engine.shutdown().await;
-        // The last job lists are of no use now; whoever shows progress must see the end.
-        forward.abort();
+    let mut run = Execution {
+        env,
+        pair,
+        local: &local,
+        remote: &remote,
+        cache: &mut cache,
+        engine: &engine,
+        events,
+        failures: Vec::new(),
+    };
+    let folders = run.make_dirs(&sure.make_dirs).await;
+    let mut queued = run.enqueue(sure.copies.iter(), &folders);
+    if !queued.is_empty() {
+        send(events, SyncEvent::Phase("sending"));
     }
+    if !checks.is_empty() {
+        send(events, SyncEvent::Hashing(progress.clone()));
+    }
+    let hashes = hash_files(run.cache, checks, options.hash_threads, progress).await;
+    let plan = plan::diff(pair.direction, &local, &remote, diff_options, &hashes);
+    let changed = plan.copies.iter().filter(|c| c.change == Change::Content);
+    let more = run.enqueue(changed, &folders);
+    if queued.is_empty() && !more.is_empty() {
+        send(events, SyncEvent::Phase("sending"));
+    }
+    queued.extend(more);
+    let mut report = Report::new(pair, &plan, false);
+    report.failed.append(&mut run.failures);
+    run.finish(&plan, options, &queued, &folders, &mut report)
+        .await;
+    report.resumed = resumed;
+    engine.control(Control::ClearFinished);
+    engine.shutdown().await;
+    // The last job lists are of no use now; whoever shows progress must see the end.
+    forward.abort();
+    Ok(finish_report(report, &cache, started))
+}
+
+/// The hashing counts and the time, and the cache saved for the next run.
+fn finish_report(mut report: Report, cache: &HashCache, started: Instant) -> Report {
     report.hashes = cache.stats;
     if let Err(e) = cache.save() {
         tracing::warn!("cannot save the hash cache: {e}");
     }
     report.seconds = started.elapsed().as_secs_f64();
-    Ok(report)
+    report
 }
 
 fn start_engine(
@@ -285,46 +316,48 @@ async fn list_both(
 struct Execution<'a> {
     env: &'a SyncEnv,
     pair: &'a Pair,
-    options: &'a SyncOptions,
     local: &'a LocalTree,
     remote: &'a RemoteTree,
-    plan: &'a Plan,
-    report: &'a mut Report,
     cache: &'a mut HashCache,
     engine: &'a Engine,
     events: Option<&'a UnboundedSender<SyncEvent>>,
+    /// What failed before the report existed (folders not made...).
+    failures: Vec<Note>,
 }
 
 impl<'a> Execution<'a> {
-    async fn go(&mut self) {
-        let folders = self.make_dirs().await;
-        let queued = self.enqueue(&folders);
-        if !queued.is_empty() {
-            send(self.events, SyncEvent::Phase("sending"));
-        }
+    /// Waits for the copies, counts them, remembers their whirlpools, then deletes.
+    async fn finish(
+        &mut self,
+        plan: &Plan,
+        options: &SyncOptions,
+        queued: &[(JobId, &Copy)],
+        folders: &BTreeMap<KeyPath, FolderId>,
+        report: &mut Report,
+    ) {
         self.engine.wait_idle().await;
         let summary = self.engine.summary(None).await;
         let views = self.engine.jobs();
-        self.report.sent = summary.done;
-        self.report.bytes = summary.bytes;
-        self.report.pending = summary.pending + summary.paused;
+        report.sent = summary.done;
+        report.bytes = summary.bytes;
+        report.pending = summary.pending + summary.paused;
         let shown: HashMap<JobId, &str> = queued
             .iter()
             .map(|(id, c)| (*id, c.shown.as_str()))
             .collect();
         for f in &summary.failed {
-            self.report.failed.push(Note {
+            report.failed.push(Note {
                 path: shown.get(&f.id).map_or(f.name.clone(), |s| s.to_string()),
                 reason: f.reason.clone(),
             });
         }
-        self.remember_hashes(&queued, &views, &folders).await;
-        self.delete().await;
+        self.remember_hashes(queued, &views, folders).await;
+        self.delete(plan, options, report).await;
     }
 
     /// Makes the destination folders the source has and the destination lacks; returns every
     /// destination folder's id by key (on the way down: none, local folders need no id).
-    async fn make_dirs(&mut self) -> BTreeMap<KeyPath, FolderId> {
+    async fn make_dirs(&mut self, make: &[KeyPath]) -> BTreeMap<KeyPath, FolderId> {
         let mut ids: BTreeMap<KeyPath, FolderId> = self
             .remote
             .dirs
@@ -333,13 +366,13 @@ impl<'a> Execution<'a> {
             .collect();
         if self.pair.direction == Direction::Down {
             if let Err(e) = std::fs::create_dir_all(&self.pair.local) {
-                self.report.failed.push(Note {
+                self.failures.push(Note {
                     path: self.pair.local.display().to_string(),
                     reason: format!("cannot create it: {e}"),
                 });
             }
         }
-        for key in &self.plan.make_dirs {
+        for key in make {
             let Some((name, parent)) = key.split_last() else {
                 continue;
             };
@@ -370,7 +403,7 @@ impl<'a> Execution<'a> {
             };
             if let Err(reason) = made {
                 let shown = self.shown_dir(key);
-                self.report.failed.push(Note {
+                self.failures.push(Note {
                     path: format!("{shown}/"),
                     reason: format!("cannot make this folder: {reason}"),
                 });
@@ -388,18 +421,21 @@ impl<'a> Execution<'a> {
     }
 
     /// Hands the copies to the engine; returns the job of each.
-    fn enqueue(&mut self, folders: &BTreeMap<KeyPath, FolderId>) -> Vec<(JobId, &'a Copy)> {
-        let plan: &'a Plan = self.plan;
+    fn enqueue<'p>(
+        &mut self,
+        copies: impl Iterator<Item = &'p Copy>,
+        folders: &BTreeMap<KeyPath, FolderId>,
+    ) -> Vec<(JobId, &'p Copy)> {
         let mut kinds = Vec::new();
-        let mut copies = Vec::new();
-        for copy in &plan.copies {
+        let mut taken = Vec::new();
+        for copy in copies {
             let Some((name, parent)) = copy.key.split_last() else {
                 continue;
             };
             let kind = match &copy.from {
                 CopyFrom::Local(path) => {
                     let Some(&folder) = folders.get(parent) else {
-                        self.report.failed.push(Note {
+                        self.failures.push(Note {
                             path: copy.shown.clone(),
                             reason: "its folder could not be made on 1fichier".into(),
                         });
@@ -426,13 +462,13 @@ impl<'a> Execution<'a> {
                 },
             };
             kinds.push(kind);
-            copies.push(copy);
+            taken.push(copy);
         }
         if kinds.is_empty() {
             return Vec::new();
         }
         let ids = self.engine.enqueue(kinds);
-        ids.into_iter().zip(copies).collect()
+        ids.into_iter().zip(taken).collect()
     }
 
     /// Keeps the whirlpool of every file that went through, so the next run reads nothing: on
@@ -494,23 +530,22 @@ impl<'a> Execution<'a> {
     }
 
     /// `--delete`: only when every copy succeeded, and within `--max-delete` unless `--force`.
-    async fn delete(&mut self) {
-        let plan = self.plan;
-        if !self.options.delete || (plan.removals.is_empty() && plan.dir_removals.is_empty()) {
+    async fn delete(&mut self, plan: &Plan, options: &SyncOptions, report: &mut Report) {
+        if !options.delete || (plan.removals.is_empty() && plan.dir_removals.is_empty()) {
             return;
         }
-        if !self.report.failed.is_empty() || self.report.pending > 0 {
-            self.report.delete_refused = Some(format!(
+        if !report.failed.is_empty() || report.pending > 0 {
+            report.delete_refused = Some(format!(
                 "nothing deleted: {} item(s) failed, and --delete waits until every copy succeeded",
-                self.report.failed.len() + self.report.pending
+                report.failed.len() + report.pending
             ));
             return;
         }
-        if plan.removals.len() > self.options.max_delete && !self.options.force {
-            self.report.delete_refused = Some(format!(
+        if plan.removals.len() > options.max_delete && !options.force {
+            report.delete_refused = Some(format!(
                 "nothing deleted: {} files exist only on the destination, more than --max-delete {}; run again with --force to delete them (or a larger --max-delete)",
                 plan.removals.len(),
-                self.options.max_delete
+                options.max_delete
             ));
             return;
         }
@@ -520,8 +555,8 @@ impl<'a> Execution<'a> {
             match &r.target {
                 Target::Remote(url) => remote_files.push((&r.shown, url.clone())),
                 Target::Local(path) => match std::fs::remove_file(path) {
-                    Ok(()) => self.report.deleted += 1,
-                    Err(e) => self.report.failed.push(Note {
+                    Ok(()) => report.deleted += 1,
+                    Err(e) => report.failed.push(Note {
                         path: r.shown.clone(),
                         reason: format!("cannot delete it: {e}"),
                     }),
@@ -531,10 +566,10 @@ impl<'a> Execution<'a> {
         for batch in remote_files.chunks(RM_BATCH) {
             let urls: Vec<FileUrl> = batch.iter().map(|(_, u)| u.clone()).collect();
             match self.env.client.file_rm(&urls).await {
-                Ok(_) => self.report.deleted += batch.len(),
+                Ok(_) => report.deleted += batch.len(),
                 Err(e) => {
                     for (shown, _) in batch {
-                        self.report.failed.push(Note {
+                        report.failed.push(Note {
                             path: shown.to_string(),
                             reason: format!("cannot delete it: {e}"),
                         });
@@ -553,7 +588,7 @@ impl<'a> Execution<'a> {
                 DirTarget::Local(path) => std::fs::remove_dir(path).map_err(|e| e.to_string()),
             };
             if let Err(reason) = result {
-                self.report.failed.push(Note {
+                report.failed.push(Note {
                     path: d.shown.clone(),
                     reason: format!("cannot delete this folder: {reason}"),
                 });

@@ -28,6 +28,8 @@ pub enum Action {
     Pace(PaceStatus),
     /// A file operation finished.
     Done(OpDone),
+    /// The comparison's hashing task reports.
+    Compare(super::compare::CompareMsg),
 }
 
 #[derive(Debug)]

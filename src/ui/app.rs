@@ -81,6 +81,8 @@ pub struct App {
     pub pace: PaceStatus,
     pub message: Option<Message>,
     pub keymap: Keymap,
+    /// The comparison of the two panes' folders (`=`), while it shows.
+    pub compare: Option<super::compare::Compare>,
     pub theme: Theme,
     pub width: u16,
     pub height: u16,
@@ -114,6 +116,7 @@ impl App {
             pace: PaceStatus::Ready,
             message,
             keymap,
+            compare: None,
             theme: Theme::named(&opts.theme, opts.no_color),
             width: 80,
             height: 24,
@@ -184,7 +187,7 @@ impl App {
                 if let Some(e) = self.local.on_listed(ticket, dir, result, h) {
                     self.error(e);
                 }
-                Vec::new()
+                self.compare_after_listing(None)
             }
             Action::Remote(RemoteMsg::Listed {
                 folder,
@@ -195,7 +198,7 @@ impl App {
                 if let Some(e) = self.remote.on_listed(folder, ticket, result, h) {
                     self.error(e);
                 }
-                Vec::new()
+                self.compare_after_listing(Some(folder))
             }
             Action::Account(msg) => {
                 self.account.in_flight = false;
@@ -223,6 +226,7 @@ impl App {
                 Vec::new()
             }
             Action::Done(done) => self.on_done(done),
+            Action::Compare(msg) => self.on_compare(msg),
         };
         effects.extend(self.account_due());
         effects

@@ -36,6 +36,7 @@ impl App {
                 Focus::Transfers => Vec::new(),
             },
             Cmd::Transfer(t) => self.transfer_cmd(t),
+            Cmd::Compare => self.compare_toggle(),
         }
     }
 

@@ -23,6 +23,11 @@ pub enum Effect {
     Control(Control),
     /// Put text on the clipboard of the user's terminal (OSC 52, works over SSH).
     Clipboard(String),
+    /// Hash local files for a comparison (answers carry `ticket`).
+    HashLocal {
+        ticket: u64,
+        files: Vec<(PathBuf, crate::sync::Stamp)>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -232,6 +232,21 @@ impl LocalPane {
         self.recount();
     }
 
+    /// Every entry listed, hidden and filtered ones included.
+    pub fn entries(&self) -> &[LocalEntry] {
+        &self.entries
+    }
+
+    /// Marks exactly the entries named in `names` (what a comparison found).
+    pub fn set_marks(&mut self, names: &HashSet<OsString>) {
+        self.marks = self
+            .entries
+            .iter()
+            .map(|e| names.contains(&e.file_name))
+            .collect();
+        self.recount();
+    }
+
     pub fn clear_marks(&mut self) {
         self.marks.iter_mut().for_each(|m| *m = false);
         self.recount();

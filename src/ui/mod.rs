@@ -6,6 +6,7 @@
 pub mod action;
 pub mod app;
 mod commands;
+pub mod compare;
 pub mod dialog;
 pub mod draw;
 pub mod effect;

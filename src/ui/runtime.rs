@@ -274,6 +274,7 @@ impl Executor {
                 tracing::info!("queued {n} jobs");
             }
             Effect::Control(c) => self.engine.control(c),
+            Effect::HashLocal { ticket, files } => super::compare::spawn_hashing(ticket, files, tx),
             Effect::Clipboard(text) => {
                 let escape = format!("\x1b]52;c;{}\x07", base64(text.as_bytes()));
                 if let Err(e) = tui.write_raw(escape.as_bytes()) {

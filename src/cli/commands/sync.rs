@@ -24,7 +24,7 @@ then size, then content (1fichier's whirlpool against the local file's, kept in 
 unchanged files are not read again). What is missing or different is copied; a changed file is
 uploaded as a new copy, and the old copy removed once the new one is verified. Nothing is deleted
 without --delete. Names 1fichier refuses travel as look-alikes and come back as they were; hostile
-remote names are made safe on the way down.
+remote names are made safe on the way down. Empty files are skipped: 1fichier does not take them.
 
 Excludes are rsync/rclone globs, matched against paths from the root of the sync: * stays within
 a name, ** crosses folders, a leading / anchors at the root, a trailing / matches folders only
@@ -33,7 +33,9 @@ deleted on the destination.
 
 Fit for cron: no progress bars without a terminal, one summary line at the end (or --json), exit
 status 0 only when everything succeeded. Two runs of the same pair never overlap (the second one
-stops with an error), and a run that was stopped resumes its transfers on the next run.";
+stops with an error), and a run that was stopped resumes its transfers on the next run. Each
+pair keeps its lock, journal and hash cache in $XDG_STATE_HOME/fichier-tui/sync/<pair id>/.
+  0 3 * * *  fichier-tui sync /srv/data 1f:/Backups/nas --delete >> /var/log/backup.log 2>&1";
 
 #[derive(Debug, Args)]
 #[command(after_help = SYNC_HELP)]
@@ -123,7 +125,9 @@ pub async fn sync(session: &Session, args: &SyncArgs) -> anyhow::Result<bool> {
     Ok(report.ok())
 }
 
-/// Draws one bar on stderr while the run goes (only on a terminal); otherwise prints notices.
+/// Draws one bar on stderr while the run goes (only on a terminal): the bytes of the transfers,
+/// with the files done and the hashing of local files beside them. Without a terminal, only
+/// notices are printed.
 async fn show_progress(mut rx: tokio::sync::mpsc::UnboundedReceiver<SyncEvent>, terminal: bool) {
     let bar = terminal.then(|| {
         let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr_with_hz(10));
@@ -136,6 +140,7 @@ async fn show_progress(mut rx: tokio::sync::mpsc::UnboundedReceiver<SyncEvent>, 
         bar
     });
     let mut hashing: Option<Arc<HashProgress>> = None;
+    let mut files = String::new();
     let mut tick = tokio::time::interval(Duration::from_millis(200));
     loop {
         tokio::select! {
@@ -146,33 +151,32 @@ async fn show_progress(mut rx: tokio::sync::mpsc::UnboundedReceiver<SyncEvent>, 
                     None => eprintln!("{}", crate::sanitize::for_terminal(&text)),
                 },
                 Some(SyncEvent::Phase(phase)) => {
-                    hashing = None;
                     if let Some(b) = &bar {
                         b.set_prefix(phase);
-                        b.set_length(0);
-                        b.set_position(0);
-                        b.set_message("");
                     }
                 }
                 Some(SyncEvent::Hashing(p)) => hashing = Some(p),
                 Some(SyncEvent::Jobs(jobs)) => {
                     if let Some(b) = &bar {
-                        draw_jobs(b, &jobs);
+                        files = draw_jobs(b, &jobs);
                     }
                 }
             },
-            _ = tick.tick(), if hashing.is_some() && bar.is_some() => {
-                if let (Some(p), Some(b)) = (&hashing, &bar) {
-                    b.set_prefix("hashing");
-                    b.set_length(p.bytes_total.load(Ordering::Relaxed));
-                    b.set_position(p.bytes_done.load(Ordering::Relaxed));
-                    b.set_message(format!(
-                        "{}/{} files",
-                        p.files_done.load(Ordering::Relaxed),
-                        p.files_total.load(Ordering::Relaxed)
-                    ));
+            _ = tick.tick(), if bar.is_some() => {}
+        }
+        if let Some(b) = &bar {
+            let mut msg = files.clone();
+            if let Some(p) = &hashing {
+                let (done, total) = (
+                    p.bytes_done.load(Ordering::Relaxed),
+                    p.bytes_total.load(Ordering::Relaxed),
+                );
+                if done < total {
+                    let pct = (done * 100).checked_div(total).unwrap_or(0);
+                    msg.push_str(&format!(" · hashing local files {pct}%"));
                 }
             }
+            b.set_message(msg);
         }
     }
     if let Some(b) = bar {
@@ -180,7 +184,8 @@ async fn show_progress(mut rx: tokio::sync::mpsc::UnboundedReceiver<SyncEvent>, 
     }
 }
 
-fn draw_jobs(bar: &ProgressBar, jobs: &[JobView]) {
+/// Sets the bar to the bytes of the transfers; returns "done/all files".
+fn draw_jobs(bar: &ProgressBar, jobs: &[JobView]) -> String {
     let (mut done, mut total, mut finished) = (0u64, 0u64, 0usize);
     for job in jobs {
         match &job.state {
@@ -199,5 +204,5 @@ fn draw_jobs(bar: &ProgressBar, jobs: &[JobView]) {
     }
     bar.set_length(total);
     bar.set_position(done);
-    bar.set_message(format!("{finished}/{} files", jobs.len()));
+    format!("{finished}/{} files", jobs.len())
 }

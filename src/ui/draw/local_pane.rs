@@ -70,11 +70,8 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
                 style,
             ),
             LocalRow::Entry { entry, marked } => {
-                let mark = if marked {
-                    Span::styled("*", theme.marked)
-                } else {
-                    Span::raw(" ")
-                };
+                let diff = crate::ui::compare::local_symbol(app, &entry.file_name);
+                let mark = crate::ui::compare::mark_span(diff, marked, theme);
                 let shown = for_terminal(&entry.name);
                 let (name, size, name_style) = if entry.is_dir {
                     (format!("{shown}/"), "-".to_string(), theme.dir)

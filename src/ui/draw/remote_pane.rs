@@ -61,11 +61,8 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
     for (i, row) in pane.rows().iter().enumerate().skip(view.offset).take(rows) {
         let style = row_style(theme, i == view.cursor, focused);
         let marked = pane.is_marked(row.item);
-        let mark = if marked {
-            Span::styled("*", theme.marked)
-        } else {
-            Span::raw(" ")
-        };
+        let diff = crate::ui::compare::remote_symbol(app, row.item);
+        let mark = crate::ui::compare::mark_span(diff, marked, theme);
         let indent = " ".repeat((row.depth * 2).min(max_indent));
         let line = match row.item {
             RowItem::Folder(id) => {

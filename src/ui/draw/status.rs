@@ -65,6 +65,9 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
                 };
                 parts.push((p.clone(), Some(short), theme.warn));
             }
+            if let Some(legend) = crate::ui::compare::legend(app) {
+                parts.insert(0, (legend.trim().to_string(), theme.key));
+            }
             if app.account.info.is_none() && parts.is_empty() {
                 parts.push(match &app.account.error {
                     Some(e) => (format!("account: {}", for_terminal(e)), None, theme.error),
@@ -133,6 +136,9 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
                 s.push(' ');
                 right.push(Span::raw(s));
             }
+        }
+        if let Some(legend) = crate::ui::compare::legend(app) {
+            right.insert(0, Span::styled(legend, theme.key));
         }
         right.push(Span::styled(help, theme.key));
         // The right part wins; the account fits in what remains, dropping its least useful parts.

@@ -96,6 +96,11 @@ impl RemotePane {
         self.marks.clear();
     }
 
+    /// Marks exactly these items, with their sizes (what a comparison found).
+    pub fn set_marks(&mut self, keys: impl IntoIterator<Item = (RemoteKey, u64)>) {
+        self.marks = keys.into_iter().collect();
+    }
+
     fn pick(&self, item: RowItem) -> Option<Picked> {
         match item {
             RowItem::Folder(id) if id == FolderId::ROOT => None,
