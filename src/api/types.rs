@@ -269,16 +269,72 @@ pub(crate) mod loose {
     }
 
     /// A list that may be absent, `null`, or (seen on some services) an empty object.
+    /// Items are read straight from the input: a file/ls.cgi answer holds tens of thousands, and
+    /// a copy into a JSON value first cost more than the parse itself (benches/ui.rs).
     pub fn list<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
     where
         D: Deserializer<'de>,
         T: serde::de::DeserializeOwned,
     {
-        match Option::<Value>::deserialize(d)? {
-            Some(v @ Value::Array(_)) => {
-                serde_json::from_value(v).map_err(serde::de::Error::custom)
+        d.deserialize_any(ListVisitor(std::marker::PhantomData))
+    }
+
+    struct ListVisitor<T>(std::marker::PhantomData<T>);
+
+    impl<'de, T: serde::de::DeserializeOwned> serde::de::Visitor<'de> for ListVisitor<T> {
+        type Value = Vec<T>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a list")
+        }
+
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+            let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1 << 16));
+            while let Some(item) = seq.next_element()? {
+                out.push(item);
             }
-            _ => Ok(Vec::new()),
+            Ok(out)
+        }
+
+        // Anything that is not an array is an empty list, as before.
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Vec<T>, A::Error> {
+            while map
+                .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                .is_some()
+            {}
+            Ok(Vec::new())
+        }
+
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Vec<T>, D::Error> {
+            d.deserialize_any(self)
+        }
+
+        fn visit_none<E>(self) -> Result<Vec<T>, E> {
+            Ok(Vec::new())
+        }
+
+        fn visit_unit<E>(self) -> Result<Vec<T>, E> {
+            Ok(Vec::new())
+        }
+
+        fn visit_bool<E>(self, _: bool) -> Result<Vec<T>, E> {
+            Ok(Vec::new())
+        }
+
+        fn visit_i64<E>(self, _: i64) -> Result<Vec<T>, E> {
+            Ok(Vec::new())
+        }
+
+        fn visit_u64<E>(self, _: u64) -> Result<Vec<T>, E> {
+            Ok(Vec::new())
+        }
+
+        fn visit_f64<E>(self, _: f64) -> Result<Vec<T>, E> {
+            Ok(Vec::new())
+        }
+
+        fn visit_str<E>(self, _: &str) -> Result<Vec<T>, E> {
+            Ok(Vec::new())
         }
     }
 }
@@ -307,6 +363,38 @@ mod tests {
             serde_json::from_str(r#"{"folder_id":"12","name":"x","status":"OK"}"#).unwrap();
         assert_eq!(l.folder_id, FolderId(12));
         assert!(l.sub_folders.is_empty());
+    }
+
+    #[test]
+    fn lists_may_be_missing_null_objects_or_scalars() {
+        #[derive(Deserialize)]
+        struct L {
+            #[serde(default, deserialize_with = "loose::list")]
+            items: Vec<SubFolder>,
+        }
+        for (text, n) in [
+            (r#"{}"#, 0),
+            (r#"{"items":null}"#, 0),
+            (r#"{"items":{}}"#, 0),
+            (r#"{"items":{"a":[1,{"b":2}]}}"#, 0),
+            (r#"{"items":"none"}"#, 0),
+            (r#"{"items":3}"#, 0),
+            (
+                r#"{"items":[{"id":1,"name":"a"},{"id":"2","name":"b","x":[]}]}"#,
+                2,
+            ),
+        ] {
+            let l: L = serde_json::from_str(text).unwrap();
+            assert_eq!(l.items.len(), n, "{text}");
+            let v: serde_json::Value = serde_json::from_str(text).unwrap();
+            let l: L = serde_json::from_value(v).unwrap();
+            assert_eq!(l.items.len(), n, "{text} as a value");
+        }
+        let bad: Result<L, _> = serde_json::from_str(r#"{"items":[{"id":1,"name":"a"},7]}"#);
+        assert!(
+            bad.is_err(),
+            "an item of the wrong shape is an error, as before"
+        );
     }
 
     #[test]
