@@ -66,7 +66,7 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
                 parts.push((p.clone(), Some(short), theme.warn));
             }
             if let Some(legend) = crate::ui::compare::legend(app) {
-                parts.insert(0, (legend.trim().to_string(), theme.key));
+                parts.insert(0, (legend.trim().to_string(), None, theme.key));
             }
             if app.account.info.is_none() && parts.is_empty() {
                 parts.push(match &app.account.error {
