@@ -20,10 +20,10 @@ impl Client {
         self.account_held()?;
         let mut last = self.inner.account_last.lock().await;
         // A call that ended while we queued answered our question too.
-        if let Some((at, info)) = &*last {
-            if *at >= asked {
-                return Ok(info.clone());
-            }
+        if let Some((at, info)) = &*last
+            && *at >= asked
+        {
+            return Ok(info.clone());
         }
         // The call ahead of us may have met `#38`.
         self.account_held()?;

@@ -208,10 +208,10 @@ pub(crate) async fn serve(
         HeaderValue::from_static(util::content_type(&name)),
     );
     h.insert(header::CONTENT_DISPOSITION, disposition(&name));
-    if status == StatusCode::PARTIAL_CONTENT {
-        if let Ok(v) = HeaderValue::from_str(&format!("bytes {start}-{}/{len}", end - 1)) {
-            h.insert(header::CONTENT_RANGE, v);
-        }
+    if status == StatusCode::PARTIAL_CONTENT
+        && let Ok(v) = HeaderValue::from_str(&format!("bytes {start}-{}/{len}", end - 1))
+    {
+        h.insert(header::CONTENT_RANGE, v);
     }
     response
 }

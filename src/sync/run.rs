@@ -364,13 +364,13 @@ impl<'a> Execution<'a> {
             .iter()
             .map(|(k, d)| (k.clone(), d.id))
             .collect();
-        if self.pair.direction == Direction::Down {
-            if let Err(e) = std::fs::create_dir_all(&self.pair.local) {
-                self.failures.push(Note {
-                    path: self.pair.local.display().to_string(),
-                    reason: format!("cannot create it: {e}"),
-                });
-            }
+        if self.pair.direction == Direction::Down
+            && let Err(e) = std::fs::create_dir_all(&self.pair.local)
+        {
+            self.failures.push(Note {
+                path: self.pair.local.display().to_string(),
+                reason: format!("cannot create it: {e}"),
+            });
         }
         for key in make {
             let Some((name, parent)) = key.split_last() else {

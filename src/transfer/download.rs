@@ -233,11 +233,12 @@ fn mismatch(out: &DownloadOutcome, size: u64, checksum: Option<&str>) -> Option<
 async fn finalize(ctx: &JobCtx, part: &Path, dest: &Path, overwrite: bool, size: u64) -> Outcome {
     ctx.phase(Phase::Finishing);
     let mut target = dest.to_path_buf();
-    if !overwrite && occupied(&target) {
-        if let (Some(dir), Some(name)) = (dest.parent(), dest.file_name()) {
-            let free = conflict::first_free(&name.to_string_lossy(), |c| occupied(&dir.join(c)));
-            target = dir.join(free);
-        }
+    if !overwrite
+        && occupied(&target)
+        && let (Some(dir), Some(name)) = (dest.parent(), dest.file_name())
+    {
+        let free = conflict::first_free(&name.to_string_lossy(), |c| occupied(&dir.join(c)));
+        target = dir.join(free);
     }
     if let Err(e) = std::fs::rename(part, &target) {
         return Outcome::failed(format!(

@@ -56,10 +56,10 @@ impl Listings {
     ) -> api::Result<Arc<Vec<RemoteFile>>> {
         let slot = lock(&self.folders).entry(folder).or_default().clone();
         let mut cached = slot.lock().await;
-        if let Some((at, files)) = cached.as_ref() {
-            if at.elapsed() <= max_age {
-                return Ok(files.clone());
-            }
+        if let Some((at, files)) = cached.as_ref()
+            && at.elapsed() <= max_age
+        {
+            return Ok(files.clone());
         }
         let files = Arc::new(client.file_ls(folder).await?);
         *cached = Some((Instant::now(), files.clone()));
