@@ -247,8 +247,9 @@ impl Client {
             ..
         } = part_file;
         file.flush().await.map_err(|e| local(path, e))?;
-        file.sync_data().await.map_err(|e| local(path, e))?;
-        let whirlpool = hash.finish().await;
+        // The disk catches up while the hashing thread does: neither waits for the other.
+        let (synced, whirlpool) = tokio::join!(file.sync_data(), hash.finish());
+        synced.map_err(|e| local(path, e))?;
         Ok(DownloadOutcome {
             size: len,
             whirlpool,
