@@ -62,8 +62,12 @@ fn main() {
     let folder = tempfile::tempdir().expect("a temp dir");
     eprintln!("making a folder of {N_LOCAL} files...");
     for i in 0..N_LOCAL {
-        std::fs::File::create(folder.path().join(format!("file {:06}.txt", (i * 7919) % N_LOCAL)))
-            .expect("creating a file");
+        std::fs::File::create(
+            folder
+                .path()
+                .join(format!("file {:06}.txt", (i * 7919) % N_LOCAL)),
+        )
+        .expect("creating a file");
     }
     let dir = folder.path();
     let json = answer(N_REMOTE);
@@ -71,7 +75,9 @@ fn main() {
     let mut c = common::criterion(10, 5);
     {
         let mut g = c.benchmark_group(GROUP_LOCAL);
-        g.bench_function("list_dir", |b| b.iter(|| list_dir(dir).expect("listing").len()));
+        g.bench_function("list_dir", |b| {
+            b.iter(|| list_dir(dir).expect("listing").len())
+        });
         let listed = list_dir(dir).expect("listing");
         g.bench_function("sort_by_name", |b| {
             b.iter_batched(
@@ -83,7 +89,9 @@ fn main() {
                 BatchSize::LargeInput,
             )
         });
-        g.bench_function("ls_f_sort", |b| b.iter(|| sh("ls -f \"$0\" | sort >/dev/null", dir)));
+        g.bench_function("ls_f_sort", |b| {
+            b.iter(|| sh("ls -f \"$0\" | sort >/dev/null", dir))
+        });
         g.bench_function("ls_l", |b| b.iter(|| sh("ls -l \"$0\" >/dev/null", dir)));
         g.finish();
     }
@@ -92,7 +100,8 @@ fn main() {
         g.bench_function("client_parse", |b| {
             b.iter(|| {
                 // As Client::call does: a value first (to read status and errors), then the type.
-                let value: serde_json::Value = serde_json::from_slice(black_box(&json)).expect("json");
+                let value: serde_json::Value =
+                    serde_json::from_slice(black_box(&json)).expect("json");
                 let items: Items = serde_json::from_value(value).expect("items");
                 items.items.len()
             })
@@ -105,7 +114,8 @@ fn main() {
         });
         g.bench_function("value_parse", |b| {
             b.iter(|| {
-                let value: serde_json::Value = serde_json::from_slice(black_box(&json)).expect("json");
+                let value: serde_json::Value =
+                    serde_json::from_slice(black_box(&json)).expect("json");
                 value
             })
         });
@@ -143,7 +153,10 @@ fn main() {
                 goal: "(part of < 150 ms)".into(),
             },
             Figure {
-                what: format!("file/ls.cgi {N_REMOTE} items, {} KiB: client parse", json.len() / 1024),
+                what: format!(
+                    "file/ls.cgi {N_REMOTE} items, {} KiB: client parse",
+                    json.len() / 1024
+                ),
                 ours: ms(client),
                 reference: format!("to Value {}", ms(value)),
                 ratio: format!("{:.2}", client / value),

@@ -52,9 +52,14 @@ fn main() {
     c.final_summary();
 
     let mbps = |s: f64| data.len() as f64 / s / 1e6;
-    let (Some(ours), Some(theirs)) = (mean_seconds(GROUP, "ours"), mean_seconds(GROUP, "rustcrypto"))
-    else {
-        eprintln!("no estimates found under {}", common::output_dir().display());
+    let (Some(ours), Some(theirs)) = (
+        mean_seconds(GROUP, "ours"),
+        mean_seconds(GROUP, "rustcrypto"),
+    ) else {
+        eprintln!(
+            "no estimates found under {}",
+            common::output_dir().display()
+        );
         return;
     };
     let mut figures = vec![Figure {
@@ -74,6 +79,18 @@ fn main() {
             ours: format!("{:.0} MB/s", mbps(ours)),
             reference: format!("{:.0} MB/s", mbps(rhash)),
             ratio: format!("{:.2}", rhash / ours),
+            goal: "about 1".into(),
+        });
+    }
+    if let Some(cpu) = std::env::var("BENCH_RHASH_CPU_SECONDS")
+        .ok()
+        .and_then(|s| s.trim().parse::<f64>().ok())
+    {
+        figures.push(Figure {
+            what: "  same, rhash's CPU time (user + system)".into(),
+            ours: format!("{:.0} MB/s", mbps(ours)),
+            reference: format!("{:.0} MB/s", mbps(cpu)),
+            ratio: format!("{:.2}", cpu / ours),
             goal: "about 1".into(),
         });
     }
