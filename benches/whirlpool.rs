@@ -82,5 +82,17 @@ fn main() {
             goal: "about 1".into(),
         });
     }
+    if let Some(cpu) = std::env::var("BENCH_RHASH_CPU_SECONDS")
+        .ok()
+        .and_then(|s| s.trim().parse::<f64>().ok())
+    {
+        figures.push(Figure {
+            what: "  same, rhash's CPU time (user + system)".into(),
+            ours: format!("{:.0} MB/s", mbps(ours)),
+            reference: format!("{:.0} MB/s", mbps(cpu)),
+            ratio: format!("{:.2}", cpu / ours),
+            goal: "about 1".into(),
+        });
+    }
     print_table("whirlpool (ratio = reference time / our time)", &figures);
 }

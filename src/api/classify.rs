@@ -106,10 +106,24 @@ pub(crate) fn classify(
     body: &[u8],
     retry_after: Option<Duration>,
 ) -> Result<Value, Failure> {
-    let parsed: Option<Value> = serde_json::from_slice(body).ok();
+    check(status, body, retry_after)?;
+    serde_json::from_slice(body).map_err(|_| Failure::Protocol {
+        detail: format!("expected JSON, got {}", excerpt(body)),
+    })
+}
+
+/// Classifies an answer without building it as a JSON value: only the top level's status and
+/// message keys are kept, the rest is checked and skipped. A success leaves the body to be read
+/// straight into its type (a 50,000-file listing is not copied into a value first).
+pub(crate) fn check(
+    status: u16,
+    body: &[u8],
+    retry_after: Option<Duration>,
+) -> Result<(), Failure> {
+    let envelope: Option<Envelope> = serde_json::from_slice(body).ok();
     let mut message = String::new();
     let mut verdict = None;
-    if let Some(Value::Object(map)) = &parsed {
+    if let Some(Envelope(Some(map))) = &envelope {
         if let Some(m) = get_ci(map, "message") {
             message = match m {
                 Value::String(s) => s.trim().to_string(),
@@ -120,24 +134,86 @@ pub(crate) fn classify(
             .and_then(Value::as_str)
             .map(|s| s.trim().to_ascii_uppercase());
     }
-    match (verdict.as_deref(), parsed) {
-        (Some("OK"), Some(v)) => Ok(v),
+    match (verdict.as_deref(), envelope.is_some()) {
+        (Some("OK"), true) => Ok(()),
         (Some("KO"), _) => Err(classify_ko(status, message, retry_after)),
         // No verdict in the body: the HTTP status decides.
         (_, parsed) => classify_by_status(status, parsed, body, message, retry_after),
     }
 }
 
+/// The top of an answer: its keys that are `status` or `message` in any case (with their
+/// values), `None` when it is JSON but not an object.
+struct Envelope(Option<Map<String, Value>>);
+
+impl<'de> serde::Deserialize<'de> for Envelope {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(EnvelopeVisitor)
+    }
+}
+
+struct EnvelopeVisitor;
+
+impl<'de> serde::de::Visitor<'de> for EnvelopeVisitor {
+    type Value = Envelope;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("JSON")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Envelope, A::Error> {
+        let mut kept = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if key.eq_ignore_ascii_case("status") || key.eq_ignore_ascii_case("message") {
+                let value: Value = map.next_value()?;
+                kept.insert(key, value);
+            } else {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(Envelope(Some(kept)))
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Envelope, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(Envelope(None))
+    }
+
+    fn visit_unit<E>(self) -> Result<Envelope, E> {
+        Ok(Envelope(None))
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Envelope, E> {
+        Ok(Envelope(None))
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Envelope, E> {
+        Ok(Envelope(None))
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Envelope, E> {
+        Ok(Envelope(None))
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Envelope, E> {
+        Ok(Envelope(None))
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Envelope, E> {
+        Ok(Envelope(None))
+    }
+}
+
 fn classify_by_status(
     status: u16,
-    parsed: Option<Value>,
+    parsed: bool,
     body: &[u8],
     message: String,
     retry_after: Option<Duration>,
-) -> Result<Value, Failure> {
+) -> Result<(), Failure> {
     match (status, parsed) {
-        (200..=299, Some(v)) => Ok(v),
-        (200..=299, None) => Err(Failure::Protocol {
+        (200..=299, true) => Ok(()),
+        (200..=299, false) => Err(Failure::Protocol {
             detail: format!("expected JSON, got {}", excerpt(body)),
         }),
         (_, _) => Err(classify_ko(status, message, retry_after)),
@@ -197,6 +273,38 @@ mod tests {
         match ko(status, body) {
             Failure::Fatal(e) => e,
             other => panic!("expected a fatal error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn check_reads_the_same_verdicts_without_a_value() {
+        for (status, body) in [
+            (200, r#"{"status":"OK","items":[{"a":1}]}"#),
+            (200, r#"{"Status":"ok","message":{"x":1}}"#),
+            (
+                200,
+                r#"{"status":"KO","message":"Flood detected #374","status":"OK"}"#,
+            ),
+            (200, r#"{"STATUS":"KO","status":"OK"}"#),
+            (200, r#"[1,2,3]"#),
+            (200, r#""text""#),
+            (200, "null"),
+            (200, "{\"status\":\"OK\""),
+            (200, "<html>busy</html>"),
+            (
+                403,
+                r#"{"message":"Flood detected: IP Locked #374","status":"KO"}"#,
+            ),
+            (500, r#"{"items":[]}"#),
+            (404, ""),
+        ] {
+            let value = classify(status, body.as_bytes(), None);
+            let checked = check(status, body.as_bytes(), None);
+            assert_eq!(
+                format!("{:?}", value.as_ref().map(drop)),
+                format!("{checked:?}"),
+                "{status} {body}"
+            );
         }
     }
 

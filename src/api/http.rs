@@ -1,7 +1,7 @@
 //! One API call, done right: paced, sent with the headers the service insists on, its answer
 //! classified, retried with backoff when that can help, and logged without the key.
 
-use super::classify::{Failure, classify};
+use super::classify::{Failure, check};
 use super::pacer::Pacer;
 use super::{ApiError, Client, ClientOptions, FolderId, Result};
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
@@ -231,7 +231,7 @@ pub(crate) async fn read_body(mut resp: reqwest::Response, cap: usize) -> Result
 
 /// One try of a call.
 enum Attempt {
-    Done(Value),
+    Done(Vec<u8>),
     Failed(Failure),
     /// No answer; `sent` when the request may have reached the service.
     Network {
@@ -241,16 +241,25 @@ enum Attempt {
 }
 
 impl Client {
-    /// Calls an endpoint and reads its answer as `T`.
+    /// Calls an endpoint and reads its answer as `T`, straight from the bytes.
     pub(crate) async fn call<T: DeserializeOwned>(&self, ep: Endpoint, body: Value) -> Result<T> {
-        let value = self.call_value(ep, &body).await?;
-        serde_json::from_value(value).map_err(|e| ApiError::Protocol {
+        let answer = self.call_raw(ep, &body).await?;
+        serde_json::from_slice(&answer).map_err(|e| ApiError::Protocol {
             detail: format!("{}: {e}", ep.path),
         })
     }
 
-    /// Calls an endpoint: pacing, retries and error classification; the answer as JSON.
+    /// Calls an endpoint; the answer as JSON.
     pub(crate) async fn call_value(&self, ep: Endpoint, body: &Value) -> Result<Value> {
+        let answer = self.call_raw(ep, body).await?;
+        serde_json::from_slice(&answer).map_err(|e| ApiError::Protocol {
+            detail: format!("{}: {e}", ep.path),
+        })
+    }
+
+    /// Calls an endpoint: pacing, retries and error classification; the successful answer's
+    /// bytes (checked to be JSON).
+    async fn call_raw(&self, ep: Endpoint, body: &Value) -> Result<Vec<u8>> {
         let inner = &self.inner;
         let (mut tries, mut floods, mut malformed) = (0u32, 0u32, 0u32);
         loop {
@@ -373,8 +382,8 @@ impl Client {
         let status = resp.status().as_u16();
         let wait = retry_after(resp.headers());
         match read_body(resp, MAX_ANSWER).await {
-            Ok(bytes) => match classify(status, &bytes, wait) {
-                Ok(v) => Attempt::Done(v),
+            Ok(bytes) => match check(status, &bytes, wait) {
+                Ok(()) => Attempt::Done(bytes),
                 Err(f) => Attempt::Failed(f),
             },
             Err(detail) => Attempt::Network { detail, sent: true },

@@ -271,7 +271,14 @@ impl RemotePane {
         }
         let at = self.cursor_key();
         let old_children: Vec<FolderId> = node.children.clone();
-        let old_urls: HashSet<FileUrl> = node.files.iter().map(|f| f.url.clone()).collect();
+        // Marks on files that left the folder go; without file marks there is nothing to check
+        // (and 50,000 URLs need not be copied and hashed).
+        let file_marks = self.marks.keys().any(|k| matches!(k, RemoteKey::File(_)));
+        let old_urls: HashSet<FileUrl> = if file_marks {
+            node.files.iter().map(|f| f.url.clone()).collect()
+        } else {
+            HashSet::new()
+        };
         let listing = match result {
             Ok(l) => l,
             Err(e) => {
@@ -297,11 +304,13 @@ impl RemotePane {
         for gone in old_children.into_iter().filter(|c| !kept.contains(c)) {
             self.forget(gone);
         }
-        let new_urls: HashSet<&FileUrl> = listing.files.iter().map(|f| &f.url).collect();
-        self.marks.retain(|k, _| match k {
-            RemoteKey::File(u) => !old_urls.contains(u) || new_urls.contains(u),
-            RemoteKey::Folder(_) => true,
-        });
+        if file_marks {
+            let new_urls: HashSet<&FileUrl> = listing.files.iter().map(|f| &f.url).collect();
+            self.marks.retain(|k, _| match k {
+                RemoteKey::File(u) => !old_urls.contains(u) || new_urls.contains(u),
+                RemoteKey::Folder(_) => true,
+            });
+        }
         if let Some(node) = self.nodes.get_mut(&folder) {
             if folder != FolderId::ROOT && !listing.folder.name.is_empty() {
                 node.name = listing.folder.name;
@@ -386,9 +395,24 @@ impl RemotePane {
         };
         node.children = children.into_iter().map(|c| c.0).collect();
         match sort {
-            SortKey::Name => node
-                .files
-                .sort_by_cached_key(|f| (sort_name(&f.filename), f.url.clone())),
+            SortKey::Name => {
+                // Each name mapped and lowercased once; ties by URL, borrowed rather than copied.
+                let files = std::mem::take(&mut node.files);
+                let mut order: Vec<(String, usize)> = files
+                    .iter()
+                    .enumerate()
+                    .map(|(i, f)| (sort_name(&f.filename), i))
+                    .collect();
+                order.sort_unstable_by(|a, b| {
+                    a.0.cmp(&b.0)
+                        .then_with(|| files[a.1].url.cmp(&files[b.1].url))
+                });
+                let mut slots: Vec<Option<RemoteFile>> = files.into_iter().map(Some).collect();
+                node.files = order
+                    .into_iter()
+                    .filter_map(|(_, i)| slots[i].take())
+                    .collect();
+            }
             SortKey::Size => node.files.sort_by(|a, b| {
                 b.size
                     .cmp(&a.size)
