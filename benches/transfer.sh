@@ -52,7 +52,8 @@ for mib in "${SIZES[@]}"; do
         # upload: ours (into /b$mib, replacing the previous run's copy), then curl
         timed ul_ours "$BIN" upload "$f" "/b$mib" --on-conflict overwrite
         read -r host id < <(api upload/get_upload_server.cgi | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["url"], d["id"])')
-        timed ul_curl curl -s -f -o /dev/null -F "file[]=@$f;filename=curl-$rep.bin" -F did=0 "http://$host/upload.cgi?id=$id"
+        timed ul_curl curl -sS -f -o /dev/null -F "file[]=@$f;filename=curl-$rep.bin" -F did=0 "http://$host/upload.cgi?id=$id"
+        "$BIN" rm "/curl-$rep.bin" >/dev/null # the disk holds one copy at a time
 
         # download: ours, then curl on a one-time URL of the same file
         rm -rf "$WORK/dl" && mkdir -p "$WORK/dl"
@@ -60,7 +61,7 @@ for mib in "${SIZES[@]}"; do
         cmp -s "$f" "$WORK/dl/f$mib.bin" || { echo "downloaded bytes differ" >&2; exit 1; }
         url="$("$BIN" links --direct --json "/b$mib/f$mib.bin" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["direct"])')"
         rm -f "$WORK/dl/curl.bin"
-        timed dl_curl curl -s -f -o "$WORK/dl/curl.bin" "$url"
+        timed dl_curl curl -sS -f -o "$WORK/dl/curl.bin" "$url"
         rm -rf "$WORK/dl"
     done
     r=$(col rhash 1)
