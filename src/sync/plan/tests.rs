@@ -297,5 +297,10 @@ fn down_never_writes_over_a_folder_or_under_a_file() {
     let plan = diff(d, &l, &r, DiffOptions::default(), &HashMap::new());
     assert!(plan.copies.is_empty(), "{:?}", plan.copies);
     assert!(plan.make_dirs.is_empty());
-    assert_eq!(plan.failed.len(), 2, "the run does not end in success: {:?}", plan.failed);
+    assert_eq!(
+        plan.failed.len(),
+        2,
+        "the run does not end in success: {:?}",
+        plan.failed
+    );
 }
