@@ -502,7 +502,7 @@ fn two_runs_of_one_pair_never_overlap() {
     let sb = TestSandbox::start();
     let home = Home::new();
     let src = tempfile::tempdir().expect("tmp");
-    write(src.path(), "big.bin", &pattern(400_000, 7));
+    write(src.path(), "big.bin", &pattern(1_000_000, 7));
     let src_arg = src.path().display().to_string();
     sb.sandbox.faults().set_bandwidth(Some(400_000));
     let mut first = home
