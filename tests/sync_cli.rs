@@ -502,7 +502,7 @@ fn two_runs_of_one_pair_never_overlap() {
     let sb = TestSandbox::start();
     let home = Home::new();
     let src = tempfile::tempdir().expect("tmp");
-    write(src.path(), "big.bin", &pattern(400_000, 7));
+    write(src.path(), "big.bin", &pattern(1_000_000, 7));
     let src_arg = src.path().display().to_string();
     sb.sandbox.faults().set_bandwidth(Some(400_000));
     let mut first = home
@@ -595,4 +595,33 @@ fn size_only_reads_no_file_and_trusts_equal_sizes() {
     assert!(ok);
     assert_eq!(r["sent"], 1, "{r}");
     assert_eq!(remote_tree(&sb, "/B")["a.bin"], [pattern(4_000, 2)]);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_restore_never_writes_through_a_link_in_the_destination() {
+    let sb = TestSandbox::start();
+    let home = Home::new();
+    let top = sb.sandbox.add_folder(0, "R");
+    let sub = sb.sandbox.add_folder(top, "sub");
+    sb.sandbox.add_file(sub, "f.txt", b"payload");
+    sb.sandbox.add_file(top, "ok.txt", b"fine");
+    let dest = tempfile::tempdir().expect("tmp");
+    let elsewhere = tempfile::tempdir().expect("tmp");
+    std::os::unix::fs::symlink(elsewhere.path(), dest.path().join("sub")).expect("a link");
+
+    let (ok, r, _) = sync(&home, &sb, &["1f:/R", &dest.path().display().to_string()]);
+    assert!(!ok, "the folder could not be made: the run fails: {r}");
+    assert!(r["failed"].to_string().contains("sub"), "{r}");
+    assert_eq!(
+        std::fs::read_dir(elsewhere.path())
+            .expect("readable")
+            .count(),
+        0,
+        "nothing written through the link"
+    );
+    assert_eq!(
+        std::fs::read(dest.path().join("ok.txt")).expect("the rest came"),
+        b"fine"
+    );
 }

@@ -357,30 +357,46 @@ impl<'a> Execution<'a> {
 
     /// Makes the destination folders the source has and the destination lacks; returns every
     /// destination folder's id by key (on the way down: none, local folders need no id).
+    /// Makes the destination folders the source has and the destination lacks, parents first.
+    /// Returns the folders that are ready to receive files, by key: on the way up with their
+    /// ids; on the way down (local folders need no id) the real folders already there and those
+    /// just made. Files whose folder is not ready are not sent.
     async fn make_dirs(&mut self, make: &[KeyPath]) -> BTreeMap<KeyPath, FolderId> {
-        let mut ids: BTreeMap<KeyPath, FolderId> = self
-            .remote
-            .dirs
-            .iter()
-            .map(|(k, d)| (k.clone(), d.id))
-            .collect();
-        if self.pair.direction == Direction::Down
-            && let Err(e) = std::fs::create_dir_all(&self.pair.local)
-        {
-            self.failures.push(Note {
-                path: self.pair.local.display().to_string(),
-                reason: format!("cannot create it: {e}"),
-            });
+        let mut ready: BTreeMap<KeyPath, FolderId> = match self.pair.direction {
+            Direction::Up => self
+                .remote
+                .dirs
+                .iter()
+                .map(|(k, d)| (k.clone(), d.id))
+                .collect(),
+            // The walk put only real folders (no links) in the tree.
+            Direction::Down => self
+                .local
+                .dirs
+                .keys()
+                .map(|k| (k.clone(), FolderId::ROOT))
+                .collect(),
+        };
+        if self.pair.direction == Direction::Down && !ready.contains_key(&KeyPath::new()) {
+            match std::fs::create_dir_all(&self.pair.local) {
+                Ok(()) => {
+                    ready.insert(KeyPath::new(), FolderId::ROOT);
+                }
+                Err(e) => self.failures.push(Note {
+                    path: self.pair.local.display().to_string(),
+                    reason: format!("cannot create it: {e}"),
+                }),
+            }
         }
         for key in make {
             let Some((name, parent)) = key.split_last() else {
                 continue;
             };
+            let Some(&parent_id) = ready.get(parent) else {
+                continue; // its parent could not be made: already reported
+            };
             let made = match self.pair.direction {
                 Direction::Up => {
-                    let Some(&parent_id) = ids.get(parent) else {
-                        continue; // its parent could not be made: already reported
-                    };
                     let user_name = self
                         .local
                         .dirs
@@ -388,28 +404,33 @@ impl<'a> Execution<'a> {
                         .and_then(|d| d.names.last())
                         .cloned()
                         .unwrap_or_else(|| name.clone());
-                    match self.env.client.mkdir(parent_id, &user_name).await {
-                        Ok(id) => {
-                            ids.insert(key.clone(), id);
-                            Ok(())
-                        }
-                        Err(e) => Err(e.to_string()),
-                    }
+                    self.env
+                        .client
+                        .mkdir(parent_id, &user_name)
+                        .await
+                        .map_err(|e| e.to_string())
                 }
                 Direction::Down => {
                     let path = local_path(&self.pair.local, key);
-                    ensure_real_dir(&path).map_err(|e| e.to_string())
+                    ensure_real_dir(&path)
+                        .map(|()| FolderId::ROOT)
+                        .map_err(|e| e.to_string())
                 }
             };
-            if let Err(reason) = made {
-                let shown = self.shown_dir(key);
-                self.failures.push(Note {
-                    path: format!("{shown}/"),
-                    reason: format!("cannot make this folder: {reason}"),
-                });
+            match made {
+                Ok(id) => {
+                    ready.insert(key.clone(), id);
+                }
+                Err(reason) => {
+                    let shown = self.shown_dir(key);
+                    self.failures.push(Note {
+                        path: format!("{shown}/"),
+                        reason: format!("cannot make this folder: {reason}"),
+                    });
+                }
             }
         }
-        ids
+        ready
     }
 
     fn shown_dir(&self, key: &KeyPath) -> String {
@@ -432,15 +453,15 @@ impl<'a> Execution<'a> {
             let Some((name, parent)) = copy.key.split_last() else {
                 continue;
             };
+            let Some(&folder) = folders.get(parent) else {
+                self.failures.push(Note {
+                    path: copy.shown.clone(),
+                    reason: "its folder could not be made on the destination".into(),
+                });
+                continue;
+            };
             let kind = match &copy.from {
                 CopyFrom::Local(path) => {
-                    let Some(&folder) = folders.get(parent) else {
-                        self.failures.push(Note {
-                            path: copy.shown.clone(),
-                            reason: "its folder could not be made on 1fichier".into(),
-                        });
-                        continue;
-                    };
                     let remote_name = self
                         .local
                         .files
