@@ -355,8 +355,6 @@ impl<'a> Execution<'a> {
         self.delete(plan, options, report).await;
     }
 
-    /// Makes the destination folders the source has and the destination lacks; returns every
-    /// destination folder's id by key (on the way down: none, local folders need no id).
     /// Makes the destination folders the source has and the destination lacks, parents first.
     /// Returns the folders that are ready to receive files, by key: on the way up with their
     /// ids; on the way down (local folders need no id) the real folders already there and those
