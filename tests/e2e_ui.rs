@@ -307,6 +307,40 @@ fn sigterm_restores_the_terminal() {
 }
 
 #[test]
+fn a_hang_up_ends_the_demo_and_removes_its_temporary_folder() {
+    // A dropped SSH session sends SIGHUP: the program must end as on a quit, not die in place.
+    let home = Home::new();
+    let tmp = tempfile::tempdir().expect("a temp dir");
+    let mut env = home.env("http://127.0.0.1:9");
+    env.push(("TMPDIR".into(), tmp.path().display().to_string()));
+    let tmux = Tmux::start(
+        Path::new(env!("CARGO_BIN_EXE_fichier-tui")),
+        &["--demo"],
+        &env,
+        tmp.path(),
+        100,
+        30,
+    );
+    tmux.wait_for("┌ 1fichier /", WAIT);
+    let demo_dirs = || {
+        std::fs::read_dir(tmp.path())
+            .expect("the temp dir")
+            .filter_map(Result::ok)
+            .filter(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .starts_with("fichier-tui-demo")
+            })
+            .count()
+    };
+    assert_eq!(demo_dirs(), 1, "the demo keeps its state in TMPDIR");
+    tmux.signal("HUP");
+    let (code, _) = tmux.wait_exit(WAIT);
+    assert_eq!(code, 0, "a hang-up ends the program as a quit does");
+    assert_eq!(demo_dirs(), 0, "the demo's folder is removed");
+}
+
+#[test]
 fn quitting_mid_upload_asks_and_the_queue_resumes_on_the_next_start() {
     let w = World::new();
     // Slow enough that the upload is still running when `q` comes, whatever the machine's load.

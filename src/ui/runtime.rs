@@ -78,7 +78,11 @@ pub async fn run(ctx: UiContext) -> anyhow::Result<()> {
     app.update(Action::Pace(pace_now));
     let mut pace_open = true;
     let mut engine_open = true;
-    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut sigterm = signal(SignalKind::terminate())?;
+    // A dropped SSH session hangs up the terminal: end as on SIGTERM, so the queue is saved and
+    // the demo's temporary folder removed (the terminal's restore fails quietly then).
+    let mut sighup = signal(SignalKind::hangup())?;
     render(&mut tui, &app)?;
     app.dirty = false;
     let mut last_draw: Option<Instant> = Some(Instant::now());
@@ -106,6 +110,7 @@ pub async fn run(ctx: UiContext) -> anyhow::Result<()> {
             },
             _ = sleep_until(wake), if wake.is_some() => Some(Action::Tick),
             _ = sigterm.recv() => break,
+            _ = sighup.recv() => break,
         };
         let typed = matches!(
             first,
