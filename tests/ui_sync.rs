@@ -403,8 +403,8 @@ fn a_second_run_of_a_pair_that_is_running_is_refused() {
     w.sb.sandbox.faults().set_bandwidth(Some(200_000));
     let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
     let settings = w.settings();
-    let other =
-        w.sb.block_on(async move { tokio::spawn(run_request(settings, req, tx)) });
+    let runtime = w.sb.block_on(async { tokio::runtime::Handle::current() });
+    let other = runtime.spawn(run_request(settings, req, tx));
     let deadline = Instant::now() + Duration::from_secs(60);
     while w.sb.sandbox.stats().upload_bytes_received == 0 {
         assert!(Instant::now() < deadline, "the other run never started");
