@@ -197,7 +197,7 @@ fn parts<'a>(app: &App, s: &SyncUi, iw: usize) -> Parts<'a> {
                 top.push(Line::from(Span::styled(l, theme.error)));
             }
             bottom.extend(options);
-            bottom.push(keys_line(&["Esc: close", "f/s: try again"], iw, theme));
+            bottom.push(keys_line(&["Esc: close", "r: try again"], iw, theme));
         }
         Stage::Plan(r) => {
             top.push(Line::from(Span::styled(

@@ -343,6 +343,8 @@ impl App {
                 s.choices.size_only = !s.choices.size_only;
                 s.replan()
             }
+            // Again, as it is: after a refusal (another run held the pair) or to see changes.
+            KeyCode::Char('r') => s.replan(),
             KeyCode::Enter | KeyCode::Char('y') => self.sync_confirm(),
             KeyCode::Up | KeyCode::Char('k') => {
                 s.scroll = s.scroll.saturating_sub(1);

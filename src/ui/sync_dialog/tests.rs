@@ -212,6 +212,14 @@ fn an_over_the_cap_plan_warns_and_a_busy_pair_says_so() {
         app.sync.as_ref().map(|s| &s.stage),
         Some(Stage::Failed(e)) if e.contains("is running")
     ));
+    // `r` asks again, with a new ticket.
+    let r = request(&app.update(key(KeyCode::Char('r'))));
+    assert_eq!(r.ticket, t + 1);
+    assert!(matches!(
+        app.sync.as_ref().map(|s| &s.stage),
+        Some(Stage::Planning(_))
+    ));
+    finish(&mut app, t + 1, Err("still running".into()));
     assert!(app.update(key(KeyCode::Enter)).is_empty());
     assert!(app.sync.is_none());
 }
