@@ -11,7 +11,7 @@ use fichier_tui::checksum::{same_checksum, whirlpool_hex};
 use fichier_tui::sandbox::TEST_KEY;
 use fichier_tui::sync::Report;
 use fichier_tui::ui::action::{LocalMsg, RemoteListing, RemoteMsg};
-use fichier_tui::ui::sync_dialog::{DeleteWarning, Stage, SyncSettings, run_request};
+use fichier_tui::ui::sync_dialog::{DeleteWarning, Stage, SyncMsg, SyncSettings, run_request};
 use fichier_tui::ui::{Action, App, AppOptions, Effect, draw};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -33,6 +33,8 @@ struct World {
     backup: u64,
     local: tempfile::TempDir,
     state: tempfile::TempDir,
+    /// The phases the sync task reported, in order.
+    phases: std::cell::RefCell<Vec<&'static str>>,
 }
 
 impl World {
@@ -48,6 +50,7 @@ impl World {
             backup,
             local: tempfile::tempdir().expect("tmp"),
             state: tempfile::tempdir().expect("tmp"),
+            phases: Default::default(),
         }
     }
 
@@ -134,6 +137,9 @@ impl World {
                     self.sb.block_on(run_request(self.settings(), req, tx));
                     let mut out = Vec::new();
                     while let Ok(a) = rx.try_recv() {
+                        if let Action::Sync(SyncMsg::Phase { phase, .. }) = &a {
+                            self.phases.borrow_mut().push(phase);
+                        }
                         out.push(a);
                     }
                     out
@@ -242,6 +248,8 @@ fn the_plan_counts_what_differs_and_esc_changes_nothing() {
     w.sb.sandbox.reset_stats();
 
     w.press(&mut app, ch('S'));
+    // The dialog heard the plan being made: listing, then comparing (hashing).
+    assert_eq!(*w.phases.borrow(), ["listing", "comparing"]);
     let r = plan(&app);
     assert_eq!(
         (r.new, r.changed, r.unchanged, r.to_delete, r.skipped.len()),
