@@ -42,6 +42,17 @@ impl SyncSettings {
     }
 }
 
+/// Stops the hashing threads when the task is dropped (hashing that ended stays ended).
+struct StopHashing(Option<Arc<HashProgress>>);
+
+impl Drop for StopHashing {
+    fn drop(&mut self) {
+        if let Some(p) = &self.0 {
+            p.cancel.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
 /// Runs one request to its end, reporting on `tx`; the last message is always `Finished`.
 pub async fn run_request(settings: SyncSettings, req: SyncRequest, tx: UnboundedSender<Action>) {
     let ticket = req.ticket;
@@ -55,7 +66,8 @@ pub async fn run_request(settings: SyncSettings, req: SyncRequest, tx: Unbounded
     let (etx, mut erx) = tokio::sync::mpsc::unbounded_channel();
     let run = crate::sync::run(&env, &req.pair, &options, Some(etx));
     tokio::pin!(run);
-    let mut hashing: Option<Arc<HashProgress>> = None;
+    // A plan dropped half way (Esc, another option) must not leave threads reading big files.
+    let mut hashing = StopHashing(None);
     let mut last = (u64::MAX, u64::MAX);
     let mut tick = tokio::time::interval(SAMPLE);
     let send = |msg: SyncMsg| {
@@ -66,12 +78,12 @@ pub async fn run_request(settings: SyncSettings, req: SyncRequest, tx: Unbounded
             result = &mut run => break result,
             Some(ev) = erx.recv() => match ev {
                 SyncEvent::Phase(phase) => send(SyncMsg::Phase { ticket, phase }),
-                SyncEvent::Hashing(p) => hashing = Some(p),
+                SyncEvent::Hashing(p) => hashing.0 = Some(p),
                 SyncEvent::Jobs(jobs) => send(SyncMsg::Jobs { ticket, jobs }),
                 SyncEvent::Notice(text) => send(SyncMsg::Notice { ticket, text }),
             },
-            _ = tick.tick(), if hashing.is_some() => {
-                if let Some(p) = &hashing {
+            _ = tick.tick(), if hashing.0.is_some() => {
+                if let Some(p) = &hashing.0 {
                     let now = (
                         p.bytes_done.load(Ordering::Relaxed),
                         p.bytes_total.load(Ordering::Relaxed),
