@@ -11,6 +11,7 @@ use fichier_tui::checksum::{same_checksum, whirlpool_hex};
 use fichier_tui::sandbox::TEST_KEY;
 use fichier_tui::sync::Report;
 use fichier_tui::ui::action::{LocalMsg, RemoteListing, RemoteMsg};
+use fichier_tui::ui::dialog::Dialog;
 use fichier_tui::ui::sync_dialog::{DeleteWarning, Stage, SyncMsg, SyncSettings, run_request};
 use fichier_tui::ui::{Action, App, AppOptions, Effect, draw};
 use ratatui::Terminal;
@@ -353,6 +354,18 @@ fn delete_stops_at_the_cap_and_goes_through_under_it() {
     w.press(&mut app, key(KeyCode::Enter));
     let m = app.message.as_ref().expect("a summary");
     assert!(m.error && m.text.contains("nothing deleted"), "{}", m.text);
+    // The problem is also named in a box, closed with Esc.
+    match &app.dialog {
+        Some(Dialog::Message { title, text, .. }) => {
+            assert!(
+                title.contains("problems") && text.contains("max-delete"),
+                "{text}"
+            )
+        }
+        other => panic!("no box: {other:?}"),
+    }
+    w.press(&mut app, key(KeyCode::Esc));
+    assert!(app.dialog.is_none());
     assert_eq!(
         w.remote_files(),
         ["keep.txt", "x1.txt", "x2.txt", "x3.txt"].map(String::from)

@@ -16,6 +16,11 @@ use crate::transfer::{JobState, JobView};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::sync::Arc;
 
+/// How long the end of a run stays in the status bar.
+const SUMMARY_TIME: std::time::Duration = std::time::Duration::from_secs(20);
+/// Problems named in the box at the end of a run (all of them go to the log).
+const PROBLEMS_SHOWN: usize = 5;
+
 /// What the user chose in the dialog; the rest of `SyncOptions` comes from the config.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SyncChoices {
@@ -465,11 +470,42 @@ impl App {
                 match result {
                     Ok(r) if r.ok() => self.say(r.summary_line()),
                     Ok(r) => {
-                        let problems = r.problem_lines();
-                        let first = problems.lines().next().unwrap_or_default();
-                        self.error(format!("{}; {}", r.summary_line(), first));
+                        // What failed, by name, in a box the user closes; the line stays below.
+                        let problems: Vec<String> =
+                            r.problem_lines().lines().map(String::from).collect();
+                        let mut text = problems
+                            .iter()
+                            .take(PROBLEMS_SHOWN)
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join("; ");
+                        if problems.len() > PROBLEMS_SHOWN {
+                            text.push_str(&format!(
+                                "; and {} more (see the log)",
+                                problems.len() - PROBLEMS_SHOWN
+                            ));
+                        }
+                        for p in &problems {
+                            tracing::warn!("sync: {p}");
+                        }
+                        if self.dialog.is_none() {
+                            self.open_dialog(super::dialog::Dialog::Message {
+                                title: "Sync finished with problems".into(),
+                                text: format!("{} {text}", r.summary_line()),
+                                error: true,
+                            });
+                        }
+                        self.error(format!(
+                            "{}; {}",
+                            r.summary_line(),
+                            problems.first().map(String::as_str).unwrap_or_default()
+                        ));
                     }
                     Err(e) => self.error(format!("sync: {e}")),
+                }
+                // A run's outcome is worth more than the usual few seconds.
+                if let Some(m) = &mut self.message {
+                    m.until = m.until.max(self.now + SUMMARY_TIME);
                 }
                 self.account.wanted = true;
                 self.sync_refresh(&pair.local, folder)
