@@ -3,7 +3,7 @@ use crate::api::{FolderListing, SubFolder};
 use crate::sync::{HashStats, Listed, Listing};
 use crate::ui::AppOptions;
 use crate::ui::action::{RemoteListing, RemoteMsg};
-use crossterm::event::KeyCode;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::path::PathBuf;
 
 fn key(code: KeyCode) -> Action {
