@@ -379,3 +379,35 @@ fn quitting_mid_upload_asks_and_the_queue_resumes_on_the_next_start() {
     wait_in_pane(&tmux, Pane::Right, "local.bin");
     quit_and_check_terminal(&tmux);
 }
+
+#[test]
+fn sync_dialog_shows_the_plan_then_sends() {
+    let w = World::new();
+    let tmux = w.start(120, 40, "Backups/");
+    let original = pattern(300_000, 7);
+    // The remote cursor on Backups, back to the local pane, and `S`: a backup into Backups.
+    tmux.send(&["Tab", "Down", "Tab", "S"]);
+    let screen = tmux.wait_for("Enter: sync", WAIT);
+    assert!(
+        screen.contains("Sync: backup local -> 1fichier"),
+        "{screen}"
+    );
+    assert!(screen.contains("to   1fichier /Backups"), "{screen}");
+    assert!(screen.contains("1 new · 0 changed · 1 extra"), "{screen}");
+    assert!(
+        screen.contains("local.bin") && screen.contains("report.pdf"),
+        "{screen}"
+    );
+    // Nothing moved while the plan showed.
+    assert_eq!(w.names(w.backups).1, vec!["report.pdf".to_string()]);
+    tmux.send(&["Enter"]);
+    eventually("local.bin in Backups", || {
+        w.url_of(w.backups, "local.bin")
+            .and_then(|url| w.sandbox.sandbox.file_body(&url))
+            .is_some_and(|body| body == original)
+    });
+    tmux.wait_for("1 sent", WAIT);
+    // Delete was off: the extra file is still there.
+    assert!(w.names(w.backups).1.contains(&"report.pdf".to_string()));
+    quit_and_check_terminal(&tmux);
+}

@@ -629,3 +629,139 @@ fn refused_key_says_why_where_it_shows() {
     let text = screen(&app, 40, 10);
     assert!(text.contains("R: try again"), "{text}");
 }
+
+/// A plan as a dry run of `~/backups -> 1fichier /Backups/nas` would report it, hostile names
+/// included.
+fn sync_plan() -> fichier_tui::sync::Report {
+    use fichier_tui::sync::{Change, Direction, HashStats, Listed, Listing, Note, Report};
+    let copy = vec![
+        Listed {
+            path: "db-2026-11-26.sql.gz".into(),
+            size: 1_288_490_189,
+            change: Change::New,
+        },
+        Listed {
+            path: format!("photos/{LONG_CJK}"),
+            size: 3 * 1024 * 1024,
+            change: Change::New,
+        },
+        Listed {
+            path: HOSTILE.into(),
+            size: 24,
+            change: Change::Size { was: 20 },
+        },
+        Listed {
+            path: BIDI.into(),
+            size: 4096,
+            change: Change::Content,
+        },
+    ];
+    Report {
+        direction: Direction::Up,
+        source: "/home/u/backups".into(),
+        destination: "1f:/Backups/nas".into(),
+        dry_run: true,
+        new: 2,
+        changed: 2,
+        unchanged: 12,
+        unverified: 0,
+        excluded: 0,
+        sent: 0,
+        bytes: 0,
+        resumed: 0,
+        to_delete: 2,
+        deleted: 0,
+        delete_refused: None,
+        pending: 0,
+        skipped: vec![Note {
+            path: "empty.txt".into(),
+            reason: "1fichier does not take empty files".into(),
+        }],
+        failed: Vec::new(),
+        hashes: HashStats::default(),
+        seconds: 0.4,
+        plan: Listing {
+            copy,
+            delete: vec!["db-2026-11-24.sql.gz".into(), "old/notes.md".into()],
+        },
+    }
+}
+
+/// The sync dialog from the main screen: while the plan is made, the plan, the plan with delete
+/// on, and a run sent to the background (a line in the status bar).
+#[test]
+fn sync_dialog() {
+    use fichier_tui::ui::sync_dialog::SyncMsg;
+    let home = fixture();
+    type Setup = fn(&mut App);
+    let cases: [(&str, Setup); 4] = [
+        ("computing", |app| {
+            act(app, ch('S'), None);
+            app.update(Action::Sync(SyncMsg::Phase {
+                ticket: 1,
+                phase: "comparing",
+            }));
+            app.update(Action::Sync(SyncMsg::Hashing {
+                ticket: 1,
+                done: 1_288_490_189,
+                total: 2_576_980_378,
+            }));
+        }),
+        ("plan", |app| {
+            act(app, ch('S'), None);
+            app.update(Action::Sync(SyncMsg::Finished {
+                ticket: 1,
+                result: Ok(Box::new(sync_plan())),
+            }));
+        }),
+        ("plan_delete", |app| {
+            act(app, ch('S'), None);
+            app.update(Action::Sync(SyncMsg::Finished {
+                ticket: 1,
+                result: Ok(Box::new(sync_plan())),
+            }));
+            act(app, ch('d'), None);
+        }),
+        ("busy", |app| {
+            act(app, ch('S'), None);
+            app.update(Action::Sync(SyncMsg::Finished {
+                ticket: 1,
+                result: Err("another sync of /home/u/backups -> 1f:/Backups/nas is running (process 4242); not starting a second one".into()),
+            }));
+        }),
+    ];
+    for (name, setup) in cases {
+        for (w, h) in SIZES {
+            let mut app = main_app(home.path(), w, h);
+            setup(&mut app);
+            let text = screen(&app, w, h);
+            assert!(
+                !text.contains('\x1b') && !text.contains('\u{202E}'),
+                "no raw control characters reach a cell"
+            );
+            insta::assert_snapshot!(format!("sync_{name}_{w}x{h}"), text);
+        }
+    }
+    // Confirmed, then hidden: the run goes on and the status bar says how far it is.
+    let (w, h) = (80, 24);
+    let mut app = main_app(home.path(), w, h);
+    act(&mut app, ch('S'), None);
+    app.update(Action::Sync(SyncMsg::Finished {
+        ticket: 1,
+        result: Ok(Box::new(sync_plan())),
+    }));
+    act(&mut app, key(KeyCode::Enter), None);
+    let list = jobs(&app);
+    app.update(Action::Sync(SyncMsg::Phase {
+        ticket: 2,
+        phase: "sending",
+    }));
+    app.update(Action::Sync(SyncMsg::Jobs {
+        ticket: 2,
+        jobs: Arc::new(list),
+    }));
+    insta::assert_snapshot!("sync_running_80x24", screen(&app, w, h));
+    act(&mut app, key(KeyCode::Esc), None);
+    app.message = None;
+    insta::assert_snapshot!("sync_background_80x24", screen(&app, w, h));
+}

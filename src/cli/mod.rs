@@ -65,6 +65,7 @@ async fn run_ui(session: &Session) -> anyhow::Result<()> {
     if session.is_demo() || crate::config::is_loopback_url(session.client.base_url()) {
         options.remote_poll = std::time::Duration::from_secs(1);
     }
+    let (options_jobs, options_bwlimit) = (options.concurrency, options.bwlimit);
     let (engine, engine_events) = Engine::start(session.client.clone(), options)?;
     let context = crate::ui::UiContext {
         client: session.client.clone(),
@@ -77,6 +78,9 @@ async fn run_ui(session: &Session) -> anyhow::Result<()> {
         no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
         show_hidden: config.ui.show_hidden,
         ephemeral_queue: session.is_demo(),
+        state_dir: session.dirs.state.clone(),
+        sync_jobs: options_jobs,
+        sync_bwlimit: options_bwlimit,
     };
     let result = crate::ui::run(context).await;
     engine.shutdown().await;

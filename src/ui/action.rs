@@ -30,6 +30,8 @@ pub enum Action {
     Done(OpDone),
     /// The comparison's hashing task reports.
     Compare(super::compare::CompareMsg),
+    /// The sync dialog's task reports.
+    Sync(super::sync_dialog::SyncMsg),
 }
 
 #[derive(Debug)]

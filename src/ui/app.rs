@@ -83,6 +83,8 @@ pub struct App {
     pub keymap: Keymap,
     /// The comparison of the two panes' folders (`=`), while it shows.
     pub compare: Option<super::compare::Compare>,
+    /// The sync dialog (`S`) and its run, while either exists.
+    pub sync: Option<super::sync_dialog::SyncUi>,
     pub theme: Theme,
     pub width: u16,
     pub height: u16,
@@ -117,6 +119,7 @@ impl App {
             message,
             keymap,
             compare: None,
+            sync: None,
             theme: Theme::named(&opts.theme, opts.no_color),
             width: 80,
             height: 24,
@@ -227,6 +230,7 @@ impl App {
             }
             Action::Done(done) => self.on_done(done),
             Action::Compare(msg) => self.on_compare(msg),
+            Action::Sync(msg) => self.on_sync(msg),
         };
         effects.extend(self.account_due());
         effects

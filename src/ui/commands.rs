@@ -37,13 +37,28 @@ impl App {
             },
             Cmd::Transfer(t) => self.transfer_cmd(t),
             Cmd::Compare => self.compare_toggle(),
+            Cmd::Sync => self.sync_open(),
         }
     }
 
     fn run_global(&mut self, g: GlobalCmd) -> Vec<Effect> {
         match g {
             GlobalCmd::Quit => {
-                if self.transfers.has_work() {
+                if self.sync.as_ref().is_some_and(|s| s.is_running()) {
+                    self.open_dialog(Dialog::Confirm(Confirm {
+                        title: "Quit?".into(),
+                        names: Vec::new(),
+                        lines: vec![
+                            "A sync is running.".into(),
+                            "Its transfers are journaled: running the same sync again finishes them.".into(),
+                        ],
+                        ok: "Quit".into(),
+                        cancel: "Stay".into(),
+                        focus_ok: false,
+                        danger: false,
+                        then: OnConfirm::Quit,
+                    }));
+                } else if self.transfers.has_work() {
                     let c = self.transfers.counts();
                     let left = c.running + c.waiting + c.queued + c.paused;
                     self.open_dialog(Dialog::Confirm(Confirm {

@@ -28,6 +28,10 @@ pub enum Effect {
         ticket: u64,
         files: Vec<(PathBuf, crate::sync::Stamp)>,
     },
+    /// Start a sync run (a dry run for the plan, or the real one) through `sync::run`.
+    Sync(super::sync_dialog::SyncRequest),
+    /// Stop the plan being made (a real run is never stopped: it goes on to its end).
+    SyncStop,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -30,6 +30,10 @@ impl App {
             }
             return self.on_dialog_outcome(outcome);
         }
+        if self.sync.as_ref().is_some_and(|s| s.shown) {
+            let page = super::draw::sync_page(self);
+            return self.sync_key(&key, page);
+        }
         if let Some(effects) = self.on_filter_key(&key) {
             return effects;
         }
@@ -163,7 +167,7 @@ impl App {
     }
 
     pub(super) fn on_mouse(&mut self, m: MouseEvent) -> Vec<Effect> {
-        if self.dialog.is_some() {
+        if self.dialog.is_some() || self.sync.as_ref().is_some_and(|s| s.shown) {
             self.dirty = false;
             return Vec::new();
         }

@@ -67,6 +67,8 @@ pub enum Cmd {
     Transfer(TransferCmd),
     /// Compare the two panes' folders and mark what differs.
     Compare,
+    /// The sync dialog: plan, then sync the two panes' folders.
+    Sync,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -171,6 +173,7 @@ const DEFS: &[Def] = &[
     def(C::Panes, "sort", Cmd::Pane(PaneCmd::Sort), "sort by name, size, date (folders first)", &["s"]),
     def(C::Panes, "reload", Cmd::Pane(PaneCmd::Reload), "reload the folder", &["R", "ctrl-r"]),
     def(C::Panes, "compare", Cmd::Compare, "compare both folders, mark what differs (again: off)", &["="]),
+    def(C::Panes, "sync", Cmd::Sync, "sync this folder to the other pane's: the plan first, then the run", &["S"]),
     def(C::Local, "toggle_hidden", Cmd::Pane(PaneCmd::ToggleHidden), "show or hide dot files", &["."]),
     def(C::Remote, "links", Cmd::Pane(PaneCmd::Links), "copy the share links of the marked files", &["y"]),
     def(C::Remote, "remote_upload", Cmd::Pane(PaneCmd::RemoteUpload), "have 1fichier fetch a URL into this folder", &["u"]),

@@ -20,6 +20,7 @@ mod ops;
 mod remote_ops;
 pub mod remote_tree;
 mod runtime;
+pub mod sync_dialog;
 pub mod terminal;
 pub mod text;
 pub mod theme;
@@ -47,4 +48,10 @@ pub struct UiContext {
     pub show_hidden: bool,
     /// The queue is thrown away on quitting (the demo): the quit dialog must not promise a resume.
     pub ephemeral_queue: bool,
+    /// The program's state folder: the sync dialog's pairs keep their lock, journal and hash
+    /// cache there, shared with the `sync` subcommand.
+    pub state_dir: std::path::PathBuf,
+    /// Transfers at once and the bandwidth cap for a sync run (as the subcommand takes them).
+    pub sync_jobs: usize,
+    pub sync_bwlimit: Option<u64>,
 }

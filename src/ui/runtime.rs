@@ -11,6 +11,7 @@ use super::action::{
 use super::app::{App, AppOptions};
 use super::draw::draw;
 use super::effect::{Effect, LocalOp, RemoteDest, RemoteOp};
+use super::sync_dialog::{SyncSettings, run_request};
 use super::terminal::Tui;
 use super::text::base64;
 use crate::api::{ApiError, Client, FileUrl, FolderId};
@@ -21,7 +22,7 @@ use futures_util::StreamExt;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
-use tokio::task::AbortHandle;
+use tokio::task::{AbortHandle, JoinHandle};
 
 /// The shortest time between two frames drawn for anything but the user's own input.
 const FRAME_GAP: Duration = Duration::from_millis(50);
@@ -40,6 +41,9 @@ pub async fn run(ctx: UiContext) -> anyhow::Result<()> {
         no_color,
         show_hidden,
         ephemeral_queue,
+        state_dir,
+        sync_jobs,
+        sync_bwlimit,
     } = ctx;
     let home = directories::BaseDirs::new().map(|b| b.home_dir().to_path_buf());
     let mut app = App::new(AppOptions {
@@ -60,6 +64,13 @@ pub async fn run(ctx: UiContext) -> anyhow::Result<()> {
         tx,
         local: None,
         remote: HashMap::new(),
+        sync: SyncSettings {
+            client: client.clone(),
+            state_dir,
+            jobs: sync_jobs,
+            bwlimit: sync_bwlimit,
+        },
+        sync_task: None,
     };
 
     app.update(Action::Resize {
@@ -190,6 +201,9 @@ struct Executor {
     local: Option<AbortHandle>,
     /// Remote listings in flight, per folder; a new request for a folder replaces the old one.
     remote: HashMap<FolderId, AbortHandle>,
+    sync: SyncSettings,
+    /// The sync dialog's task, and whether it is a dry run (only those are ever stopped).
+    sync_task: Option<(bool, JoinHandle<()>)>,
 }
 
 impl Executor {
@@ -280,6 +294,27 @@ impl Executor {
             }
             Effect::Control(c) => self.engine.control(c),
             Effect::HashLocal { ticket, files } => super::compare::spawn_hashing(ticket, files, tx),
+            Effect::Sync(req) => {
+                let previous = self.sync_task.take();
+                if let Some((true, h)) = &previous {
+                    h.abort();
+                }
+                let dry_run = req.dry_run;
+                let settings = self.sync.clone();
+                let task = tokio::spawn(async move {
+                    // The previous run must let go of the pair's lock before this one takes it.
+                    if let Some((_, h)) = previous {
+                        let _ = h.await;
+                    }
+                    run_request(settings, req, tx).await;
+                });
+                self.sync_task = Some((dry_run, task));
+            }
+            Effect::SyncStop => {
+                if let Some((true, h)) = &self.sync_task {
+                    h.abort();
+                }
+            }
             Effect::Clipboard(text) => {
                 let escape = format!("\x1b]52;c;{}\x07", base64(text.as_bytes()));
                 if let Err(e) = tui.write_raw(escape.as_bytes()) {

@@ -175,7 +175,14 @@ fn help_text<'a>(keymap: &crate::ui::keymap::Keymap, theme: &Theme, width: usize
 }
 
 /// A centred box of at most `w` x `h`, cleared, with a title; returns the inside.
-fn boxed(frame: &mut Frame, screen: Rect, w: u16, h: u16, title: &str, border: Style) -> Rect {
+pub(super) fn boxed(
+    frame: &mut Frame,
+    screen: Rect,
+    w: u16,
+    h: u16,
+    title: &str,
+    border: Style,
+) -> Rect {
     let w = w.min(screen.width);
     let h = h.min(screen.height);
     let area = Rect::new(
@@ -206,7 +213,7 @@ fn boxed(frame: &mut Frame, screen: Rect, w: u16, h: u16, title: &str, border: S
 }
 
 /// One column of room on each side of a dialog's text.
-fn pad(r: Rect) -> Rect {
+pub(super) fn pad(r: Rect) -> Rect {
     if r.width > 2 {
         Rect::new(r.x + 1, r.y, r.width - 2, r.height)
     } else {

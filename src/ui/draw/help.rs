@@ -72,6 +72,10 @@ pub fn help_lines(keymap: &Keymap) -> Vec<HelpLine> {
         "conflict: the same answer for all later conflicts",
     ));
     out.push(fixed(
+        "f, d, s, r",
+        "sync: flip the direction, delete extra files (capped), size only, plan again",
+    ));
+    out.push(fixed(
         "Left, Right, Home, End",
         "move in a text field, by character",
     ));

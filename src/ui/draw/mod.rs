@@ -6,10 +6,12 @@ mod help;
 mod local_pane;
 mod remote_pane;
 mod status;
+mod sync;
 mod transfers;
 
 pub use dialogs::scroll_limits;
 pub use help::{HelpLine, help_lines};
+pub use sync::sync_page;
 
 use super::app::App;
 use super::layout::Areas;
@@ -40,6 +42,9 @@ pub fn draw(app: &App, frame: &mut Frame) {
     }
     if let Some(r) = areas.status {
         status::draw(app, frame, r);
+    }
+    if let Some(s) = app.sync.as_ref().filter(|s| s.shown) {
+        sync::draw(app, s, frame, area);
     }
     if let Some(d) = &app.dialog {
         dialogs::draw(app, d, frame, area);

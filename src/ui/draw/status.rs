@@ -68,6 +68,9 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
             if let Some(legend) = crate::ui::compare::legend(app) {
                 parts.insert(0, (legend.trim().to_string(), None, theme.key));
             }
+            if let Some(line) = crate::ui::sync_dialog::legend(app) {
+                parts.insert(0, (line.trim().to_string(), None, theme.key));
+            }
             if app.account.info.is_none() && parts.is_empty() {
                 parts.push(match &app.account.error {
                     Some(e) => (format!("account: {}", for_terminal(e)), None, theme.error),
@@ -139,6 +142,9 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
         }
         if let Some(legend) = crate::ui::compare::legend(app) {
             right.insert(0, Span::styled(legend, theme.key));
+        }
+        if let Some(line) = crate::ui::sync_dialog::legend(app) {
+            right.insert(0, Span::styled(line, theme.key));
         }
         right.push(Span::styled(help, theme.key));
         // The right part wins; the account fits in what remains, dropping its least useful parts.
