@@ -2,11 +2,18 @@
 //! 512-bit register, a row in each 64-bit lane, byte j of a row at bits 8j..8j+8 (the state's
 //! bytes in memory order). The only `unsafe` of the hasher lives here.
 //!
-//! One round is: SubBytes as two 128-byte table lookups (`vpermi2b`) blended on each byte's top
-//! bit; ShiftColumns as one byte permutation (`vpermb`); MixRows as the products by 2, 4, 5, 8
-//! and 9 (each one `vgf2p8affineqb`, multiplication by a constant being GF(2)-linear) rotated
-//! within their rows and summed, three terms at a time (`vpternlogq`). The key schedule is the
-//! same round with the round constants for key, a second chain the CPU runs beside the state's.
+//! One round is: SubBytes as two 128-byte table lookups (`vpermi2b`) and a select on each byte's
+//! top bit; MixRows' products by 2, 4, 5, 8 and 9 (one `vgf2p8affineqb` each: multiplication by
+//! a constant is GF(2)-linear); then each of MixRows' eight terms goes to its place, ShiftColumns
+//! and the term's rotation within the row together, with one `vpermb`, and `vpternlogq` sums
+//! them three at a time. The key schedule is the same round with the round constants for key, a
+//! second chain the CPU runs beside the state's.
+//!
+//! Rounds and blocks form one chain of dependent instructions, so latency sets the pace: about
+//! 27 cycles a round on Zen 5 (its permutes take 5 cycles, simple vector operations 2), 930 MB/s
+//! of CPU time, 2.7x the scalar version. Measured no faster: ShiftColumns as one `vpermb` then
+//! row rotations (`vprolq`); the select as a `vpmovb2m` mask and a blend; the products looked up
+//! in five more S-box tables instead of computed.
 
 use super::{C, ROUNDS, S, gmul};
 use core::arch::x86_64::*;

@@ -62,6 +62,12 @@ const fn gmul(mut a: u8, mut b: u8) -> u8 {
     p
 }
 
+/// Whether the environment asks for the scalar compression function (`FICHIER_WHIRLPOOL=scalar`).
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))] // only x86-64 has a choice
+fn forced_scalar() -> bool {
+    std::env::var_os("FICHIER_WHIRLPOOL").is_some_and(|v| v.eq_ignore_ascii_case("scalar"))
+}
+
 /// A compression function: runs `blocks` through Miyaguchi-Preneel from the chaining value `h`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Backend {
@@ -72,12 +78,21 @@ enum Backend {
 
 impl Backend {
     /// The fastest this CPU runs; the detection is done once per process.
+    /// `FICHIER_WHIRLPOOL=scalar` forces the scalar one, for benchmarks (and a way out should a
+    /// CPU or hypervisor misreport its features).
     fn best() -> Backend {
         #[cfg(target_arch = "x86_64")]
         {
             static DETECTED: std::sync::OnceLock<Option<avx512::Avx512>> =
                 std::sync::OnceLock::new();
-            if let Some(token) = *DETECTED.get_or_init(avx512::Avx512::detect) {
+            let detected = DETECTED.get_or_init(|| {
+                if forced_scalar() {
+                    None
+                } else {
+                    avx512::Avx512::detect()
+                }
+            });
+            if let Some(token) = *detected {
                 return Backend::Avx512(token);
             }
         }

@@ -3,7 +3,8 @@
 //!
 //! Each table lookup costs a load, and the loads are the bottleneck; the scatter form keeps the
 //! eight accumulators and one source word in registers, so no extra loads come from spills. This
-//! runs at about 290 MB/s here, 0.9 of rhash and 1.5x the RustCrypto crate (benches/whirlpool.rs).
+//! runs at about 290 to 340 MB/s of CPU time here, 0.9 to 1.05 of rhash and 1.4x the RustCrypto
+//! crate (benches/whirlpool.rs).
 
 use super::{C, ROUNDS, S, gmul};
 
