@@ -101,7 +101,7 @@ const RC: [[u8; 64]; ROUNDS] = {
     rc
 };
 
-// MixRows' coefficients, in the order the rotations below use them.
+// The products MixRows needs: C[d] for the term moved by d bytes; terms 0, 1 and 3 take s itself.
 const _: () = assert!(C[0] == 1 && C[1] == 1 && C[3] == 1);
 const X4: u64 = mul_matrix(C[2]);
 const X8: u64 = mul_matrix(C[4]);
