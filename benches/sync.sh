@@ -53,7 +53,8 @@ PY
 
 # measure NAME CMD...: runs CMD; appends one JSON line to $WORK/NAME.m: wall and CPU seconds,
 # peak RSS, and from /proc/<pid>/io (read before the process is reaped) the bytes it read
-# through read calls (rchar: files, sockets, the hash cache) and from the disk (read_bytes).
+# through read calls (rchar: files, the hash cache; not sockets, read with recv) and from the
+# disk (read_bytes).
 cat >"$WORK/measure.py" <<'PY'
 import json, os, subprocess, sys, time
 out = open(sys.argv[1], "w")
@@ -223,5 +224,5 @@ done
 printf '%-24s %9s %8s %8s %9s %s\n' "rhash x2 processes, warm" "$BIG_MIB" "$(med rhash2_warm wall)" "$(med rhash2_warm cpu)" \
     "$(calc "$BIG_MIB / $(med rhash2_warm wall)")" "$(calc "$(med rhash2_warm wall) / $(calc "$(med big_warm wall) - $(med big_cached wall)")")"
 echo
-echo "pace $RATE calls/s (second_real: $REAL_PACE); rchar = bytes through read calls (listings' JSON, the hash cache and config included; the tree is $(du -sm --apparent-size "$TREE" | cut -f1) MiB); disk = read_bytes"
+echo "pace $RATE calls/s (second_real: $REAL_PACE); rchar = bytes through read calls on files (the hash cache and config included; sockets not; the tree is $(du -sm --apparent-size "$TREE" | cut -f1) MiB); disk = read_bytes"
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
