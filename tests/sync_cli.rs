@@ -156,6 +156,15 @@ fn a_second_sync_reads_nothing_and_only_lists() {
         stats.by_endpoint
     );
     assert_eq!(stats.uploads_completed, 0);
+    // Each folder listed once: /, /Backups (to find the pair's folder), nas, docs, docs/deep,
+    // empty-folder.
+    let calls = |e: &str| stats.by_endpoint.get(e).copied().unwrap_or(0);
+    assert_eq!(
+        (calls("folder/ls.cgi"), calls("file/ls.cgi")),
+        (6, 6),
+        "{:?}",
+        stats.by_endpoint
+    );
 
     // The cache is what decides: a file rewritten with other bytes of the same size, its
     // modification time put back, is taken as unchanged. Its body was not read.

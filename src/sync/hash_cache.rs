@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 const VERSION: u32 = 1;
@@ -183,16 +183,34 @@ pub struct HashProgress {
     pub cancel: AtomicBool,
 }
 
+/// The largest read when hashing a file.
+const READ_SIZE: usize = 1 << 20;
+
 /// The whirlpool of a file, counting bytes into `progress` as they are read.
 pub fn whirlpool_counting(path: &Path, progress: &HashProgress) -> io::Result<String> {
+    whirlpool_into(path, progress, &mut Vec::new())
+}
+
+/// `whirlpool_counting` with a buffer the caller keeps from file to file: hashing 10,000 small
+/// files should not cost 10,000 buffers of a MiB.
+fn whirlpool_into(path: &Path, progress: &HashProgress, buf: &mut Vec<u8>) -> io::Result<String> {
     let mut file = std::fs::File::open(path)?;
     let mut hasher = Whirlpool::new();
-    let mut buf = vec![0u8; 1 << 20];
+    // Room for a small file and the read that finds its end, up to READ_SIZE.
+    let wanted = file
+        .metadata()
+        .map_or(READ_SIZE, |m| usize::try_from(m.len()).unwrap_or(READ_SIZE))
+        .saturating_add(1)
+        .clamp(4096, READ_SIZE);
+    if buf.len() < wanted {
+        buf.resize(wanted, 0);
+    }
+    let buf = &mut buf[..wanted];
     loop {
         if progress.cancel.load(Ordering::Relaxed) {
             return Err(io::Error::new(io::ErrorKind::Interrupted, "cancelled"));
         }
-        let n = file.read(&mut buf)?;
+        let n = file.read(buf)?;
         if n == 0 {
             break;
         }
@@ -228,42 +246,48 @@ pub async fn hash_files(
     progress
         .files_total
         .fetch_add(todo.len() as u64, Ordering::Relaxed);
-    let limit = Arc::new(tokio::sync::Semaphore::new(threads.max(1)));
-    let mut tasks = tokio::task::JoinSet::new();
-    for (path, stamp) in todo {
-        let limit = limit.clone();
-        let progress = progress.clone();
-        tasks.spawn(async move {
-            let _permit = limit.acquire_owned().await;
-            let p = path.clone();
-            let result = tokio::task::spawn_blocking(move || {
-                let r = whirlpool_counting(&p, &progress);
+    // A few worker threads take the files in turn (largest first), each with one buffer.
+    let todo = Arc::new(todo);
+    let next = Arc::new(AtomicUsize::new(0));
+    let mut workers = tokio::task::JoinSet::new();
+    for _ in 0..threads.max(1).min(todo.len()) {
+        let (todo, next, progress) = (todo.clone(), next.clone(), progress.clone());
+        workers.spawn_blocking(move || {
+            let mut buf = Vec::new();
+            let mut done = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some((path, stamp)) = todo.get(i) else {
+                    break;
+                };
+                let r = whirlpool_into(path, &progress, &mut buf);
                 progress.files_done.fetch_add(1, Ordering::Relaxed);
                 // Changed while it was read: the hash is of no known version of the file.
-                let after = Stamp::read(&p).ok();
-                r.map(|h| (h, after == Some(stamp)))
-            })
-            .await
-            .unwrap_or_else(|e| Err(io::Error::other(e)));
-            (path, stamp, result)
+                let stable = Stamp::read(path).ok() == Some(*stamp);
+                done.push((i, r.map(|h| (h, stable))));
+            }
+            done
         });
     }
-    while let Some(joined) = tasks.join_next().await {
-        let Ok((path, stamp, result)) = joined else {
+    while let Some(joined) = workers.join_next().await {
+        let Ok(done) = joined else {
             continue;
         };
-        match result {
-            Ok((hash, stable)) => {
-                cache.stats.files_hashed += 1;
-                cache.stats.bytes_hashed += stamp.size;
-                if stable {
-                    cache.insert(&path, stamp, &hash);
+        for (i, result) in done {
+            let (path, stamp) = &todo[i];
+            match result {
+                Ok((hash, stable)) => {
+                    cache.stats.files_hashed += 1;
+                    cache.stats.bytes_hashed += stamp.size;
+                    if stable {
+                        cache.insert(path, *stamp, &hash);
+                    }
+                    out.insert(path.clone(), Ok(hash));
                 }
-                out.insert(path, Ok(hash));
-            }
-            Err(e) => {
-                let why = format!("cannot read {}: {e}", path.display());
-                out.insert(path, Err(why));
+                Err(e) => {
+                    let why = format!("cannot read {}: {e}", path.display());
+                    out.insert(path.clone(), Err(why));
+                }
             }
         }
     }
@@ -337,6 +361,51 @@ mod tests {
                 .as_ref()
                 .is_err_and(|e| e.contains("cannot read"))
         );
+    }
+
+    #[test]
+    fn one_buffer_serves_files_of_every_size() {
+        let dir = tempfile::tempdir().unwrap();
+        let small = dir.path().join("small");
+        let large = dir.path().join("large");
+        let body: Vec<u8> = (0..(READ_SIZE * 2 + 7)).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&small, b"tiny").unwrap();
+        std::fs::write(&large, &body).unwrap();
+        let progress = HashProgress::default();
+        let mut buf = Vec::new();
+        let got = whirlpool_into(&small, &progress, &mut buf).unwrap();
+        assert_eq!(got, whirlpool_hex(b"tiny"));
+        assert_eq!(buf.len(), 4096, "a small file takes a small buffer");
+        let got = whirlpool_into(&large, &progress, &mut buf).unwrap();
+        assert_eq!(got, whirlpool_hex(&body), "read in several pieces");
+        assert_eq!(buf.len(), READ_SIZE);
+        let got = whirlpool_into(&small, &progress, &mut buf).unwrap();
+        assert_eq!(got, whirlpool_hex(b"tiny"), "a used buffer gives the same");
+        assert_eq!(
+            progress.bytes_done.load(Ordering::Relaxed),
+            8 + body.len() as u64
+        );
+    }
+
+    #[tokio::test]
+    async fn many_files_on_few_threads_are_all_hashed_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut files = Vec::new();
+        for i in 0..50u8 {
+            let p = dir.path().join(format!("f{i}"));
+            std::fs::write(&p, vec![i; 100 + usize::from(i)]).unwrap();
+            files.push((p.clone(), stamp_of(&p)));
+        }
+        let mut cache = HashCache::in_memory();
+        let progress = Arc::new(HashProgress::default());
+        let got = hash_files(&mut cache, files.clone(), 3, progress.clone()).await;
+        assert_eq!(got.len(), 50);
+        for (i, (p, _)) in files.iter().enumerate() {
+            let i = i as u8;
+            assert_eq!(got[p], Ok(whirlpool_hex(&vec![i; 100 + usize::from(i)])));
+        }
+        assert_eq!(cache.stats.files_hashed, 50);
+        assert_eq!(progress.files_done.load(Ordering::Relaxed), 50);
     }
 
     #[test]

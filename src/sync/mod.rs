@@ -12,6 +12,7 @@ mod lock;
 mod plan;
 mod report;
 mod run;
+mod send;
 mod spec;
 mod tree;
 

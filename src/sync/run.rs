@@ -9,14 +9,13 @@ use super::hash_cache::{HashCache, HashProgress, Stamp, hash_files};
 use super::lock::{LockError, PairLock};
 use super::plan::{self, Change, Copy, CopyFrom, DiffOptions, DirTarget, Note, Plan, Target};
 use super::report::Report;
+use super::send::{Sender, Sent};
 use super::spec::{Direction, Pair};
 use super::tree::{KeyPath, LocalTree, RemoteTree, walk_local, walk_remote};
 use crate::api::{ApiError, Client, FileUrl, FolderId};
 use crate::remote::{RemoteFs, ResolveError};
 use crate::sanitize::to_service_name;
-use crate::transfer::{
-    ConflictPolicy, Control, Engine, EngineEvent, EngineOptions, JobId, JobKind, JobState, JobView,
-};
+use crate::transfer::{ConflictPolicy, Control, Engine, EngineOptions, JobKind, JobView};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -144,8 +143,10 @@ pub async fn run(
     // An interrupted run's transfers go first, so the comparison sees what they did.
     let mut engine = None;
     let mut resumed = 0;
+    let mut sent = Sent::default();
     if !options.dry_run {
-        let (e, forward) = start_engine(env, &dir, options, events)?;
+        let (sender, forward) = start_engine(env, &dir, options, events)?;
+        let e = sender.engine();
         e.control(Control::ClearFinished);
         resumed = e.jobs().iter().filter(|j| !j.state.is_finished()).count();
         if resumed > 0 {
@@ -157,16 +158,17 @@ pub async fn run(
             );
             e.control(Control::ResumeAll);
             e.wait_idle().await;
+            sender.count_leftovers(&mut sent).await;
         }
-        engine = Some((e, forward));
+        engine = Some((sender, forward));
     }
 
     send(events, SyncEvent::Phase("listing"));
     let (local, remote) = match list_both(env, pair, options).await {
         Ok(trees) => trees,
         Err(e) => {
-            if let Some((engine, forward)) = engine {
-                engine.shutdown().await;
+            if let Some((sender, forward)) = engine {
+                sender.engine().shutdown().await;
                 forward.abort();
             }
             return Err(e);
@@ -179,7 +181,7 @@ pub async fn run(
     let checks = plan::content_checks(pair.direction, &local, &remote, options.size_only);
     let progress = Arc::new(HashProgress::default());
 
-    let Some((engine, forward)) = engine else {
+    let Some((sender, forward)) = engine else {
         send(events, SyncEvent::Phase("comparing"));
         if !checks.is_empty() {
             send(events, SyncEvent::Hashing(progress.clone()));
@@ -208,31 +210,39 @@ pub async fn run(
         local: &local,
         remote: &remote,
         cache: &mut cache,
-        engine: &engine,
         events,
         failures: Vec::new(),
     };
     let folders = run.make_dirs(&sure.make_dirs).await;
-    let mut queued = run.enqueue(sure.copies.iter(), &folders);
-    if !queued.is_empty() {
+    let first = run.prepare(sure.copies.iter(), &folders);
+    let sending = !first.is_empty();
+    if sending {
+        sender.announce(&first);
         send(events, SyncEvent::Phase("sending"));
     }
     if !checks.is_empty() {
         send(events, SyncEvent::Hashing(progress.clone()));
     }
-    let hashes = hash_files(run.cache, checks, options.hash_threads, progress).await;
+    let ((), hashes) = tokio::join!(
+        sender.send(first, &mut sent),
+        hash_files(run.cache, checks, options.hash_threads, progress)
+    );
     let plan = plan::diff(pair.direction, &local, &remote, diff_options, &hashes);
     let changed = plan.copies.iter().filter(|c| c.change == Change::Content);
-    let more = run.enqueue(changed, &folders);
-    if queued.is_empty() && !more.is_empty() {
-        send(events, SyncEvent::Phase("sending"));
+    let more = run.prepare(changed, &folders);
+    if !more.is_empty() {
+        sender.announce(&more);
+        if !sending {
+            send(events, SyncEvent::Phase("sending"));
+        }
     }
-    queued.extend(more);
+    sender.send(more, &mut sent).await;
     let mut report = Report::new(pair, &plan, false);
     report.failed.append(&mut run.failures);
-    run.finish(&plan, options, &queued, &folders, &mut report)
+    run.finish(&plan, options, sent, &folders, &mut report)
         .await;
     report.resumed = resumed;
+    let engine = sender.engine();
     engine.control(Control::ClearFinished);
     engine.shutdown().await;
     // The last job lists are of no use now; whoever shows progress must see the end.
@@ -255,25 +265,14 @@ fn start_engine(
     dir: &Path,
     options: &SyncOptions,
     events: Option<&UnboundedSender<SyncEvent>>,
-) -> Result<(Engine, tokio::task::JoinHandle<()>), SyncError> {
+) -> Result<(Sender, tokio::task::JoinHandle<()>), SyncError> {
     let mut eo = EngineOptions::new(dir.join("queue"));
     eo.concurrency = options.jobs.max(1);
     eo.bwlimit = options.bwlimit;
     eo.on_conflict = ConflictPolicy::Overwrite;
-    let (engine, mut rx) =
+    let (engine, rx) =
         Engine::start(env.client.clone(), eo).map_err(|e| SyncError::Engine(format!("{e:#}")))?;
-    let tx = events.cloned();
-    let forward = tokio::spawn(async move {
-        while let Some(ev) = rx.recv().await {
-            let Some(tx) = &tx else { continue };
-            let _ = match ev {
-                EngineEvent::Jobs(jobs) => tx.send(SyncEvent::Jobs(jobs)),
-                EngineEvent::Notice(text) => tx.send(SyncEvent::Notice(text)),
-                _ => Ok(()),
-            };
-        }
-    });
-    Ok((engine, forward))
+    Ok(Sender::new(engine, rx, events.cloned()))
 }
 
 /// Both trees, listed at once.
@@ -319,39 +318,26 @@ struct Execution<'a> {
     local: &'a LocalTree,
     remote: &'a RemoteTree,
     cache: &'a mut HashCache,
-    engine: &'a Engine,
     events: Option<&'a UnboundedSender<SyncEvent>>,
     /// What failed before the report existed (folders not made...).
     failures: Vec<Note>,
 }
 
 impl<'a> Execution<'a> {
-    /// Waits for the copies, counts them, remembers their whirlpools, then deletes.
+    /// Counts the copies, remembers their whirlpools, then deletes.
     async fn finish(
         &mut self,
         plan: &Plan,
         options: &SyncOptions,
-        queued: &[(JobId, &Copy)],
+        mut sent: Sent<'_>,
         folders: &BTreeMap<KeyPath, FolderId>,
         report: &mut Report,
     ) {
-        self.engine.wait_idle().await;
-        let summary = self.engine.summary(None).await;
-        let views = self.engine.jobs();
-        report.sent = summary.done;
-        report.bytes = summary.bytes;
-        report.pending = summary.pending + summary.paused;
-        let shown: HashMap<JobId, &str> = queued
-            .iter()
-            .map(|(id, c)| (*id, c.shown.as_str()))
-            .collect();
-        for f in &summary.failed {
-            report.failed.push(Note {
-                path: shown.get(&f.id).map_or(f.name.clone(), |s| s.to_string()),
-                reason: f.reason.clone(),
-            });
-        }
-        self.remember_hashes(queued, &views, folders).await;
+        report.sent = sent.files;
+        report.bytes = sent.bytes;
+        report.pending = sent.pending;
+        report.failed.append(&mut sent.failed);
+        self.remember_hashes(&sent.done, folders).await;
         self.delete(plan, options, report).await;
     }
 
@@ -439,14 +425,13 @@ impl<'a> Execution<'a> {
         .unwrap_or_else(|| key.join("/"))
     }
 
-    /// Hands the copies to the engine; returns the job of each.
-    fn enqueue<'p>(
+    /// The engine's job for each copy whose folder is ready.
+    fn prepare<'p>(
         &mut self,
         copies: impl Iterator<Item = &'p Copy>,
         folders: &BTreeMap<KeyPath, FolderId>,
-    ) -> Vec<(JobId, &'p Copy)> {
-        let mut kinds = Vec::new();
-        let mut taken = Vec::new();
+    ) -> Vec<(JobKind, &'p Copy)> {
+        let mut jobs = Vec::new();
         for copy in copies {
             let Some((name, parent)) = copy.key.split_last() else {
                 continue;
@@ -480,32 +465,17 @@ impl<'a> Execution<'a> {
                     checksum: file.checksum.clone(),
                 },
             };
-            kinds.push(kind);
-            taken.push(copy);
+            jobs.push((kind, copy));
         }
-        if kinds.is_empty() {
-            return Vec::new();
-        }
-        let ids = self.engine.enqueue(kinds);
-        ids.into_iter().zip(taken).collect()
+        jobs
     }
 
     /// Keeps the whirlpool of every file that went through, so the next run reads nothing: on
     /// the way down the downloaded file was checked against the listed checksum; on the way up
     /// the service's checksum (one listing per folder) is the one the engine verified.
-    async fn remember_hashes(
-        &mut self,
-        queued: &[(JobId, &Copy)],
-        views: &[JobView],
-        folders: &BTreeMap<KeyPath, FolderId>,
-    ) {
-        let done: std::collections::HashSet<JobId> = views
-            .iter()
-            .filter(|v| matches!(v.state, JobState::Done { .. }))
-            .map(|v| v.id)
-            .collect();
+    async fn remember_hashes(&mut self, done: &[&Copy], folders: &BTreeMap<KeyPath, FolderId>) {
         let mut by_folder: BTreeMap<FolderId, Vec<&Copy>> = BTreeMap::new();
-        for (_, copy) in queued.iter().filter(|(id, _)| done.contains(id)) {
+        for copy in done {
             match &copy.from {
                 CopyFrom::Remote(file) => {
                     let path = local_path(&self.pair.local, &copy.key);
