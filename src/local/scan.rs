@@ -75,7 +75,8 @@ pub fn list_in_steps(
     }) {
         return Ok(());
     }
-    stat_in_batches(&items, STAT_BATCH, stop, &|batch| {
+    // One core is left to the UI, which sorts and draws the names meanwhile.
+    stat_in_batches(&items, STAT_BATCH, 1, stop, &|batch| {
         send(ListStep::Stats(batch))
     });
     Ok(())
@@ -88,7 +89,7 @@ pub fn list_dir(dir: &Path) -> io::Result<Vec<LocalEntry>> {
     let (items, entries) = read_names(dir)?;
     let mut stats: Vec<Option<EntryStat>> = vec![None; items.len()];
     let parts = std::sync::Mutex::new(&mut stats);
-    stat_in_batches(&items, 1_024, &AtomicBool::new(false), &|batch| {
+    stat_in_batches(&items, 1_024, 0, &AtomicBool::new(false), &|batch| {
         if let Ok(mut stats) = parts.lock() {
             for (i, s) in batch {
                 stats[i as usize] = s;
@@ -150,12 +151,13 @@ fn read_names(dir: &Path) -> io::Result<(Items, Vec<LocalEntry>)> {
     Ok((items, entries))
 }
 
-/// Stats every item, in batches of `batch` taken in turn by one thread per core (up to 4), each
-/// sent as soon as it is done. One stat per entry is most of a big folder's listing time (100,000
+/// Stats every item, in batches of `batch` taken in turn by one thread per core (up to 4, less
+/// `spare` cores left to others, at least one), each sent as soon as it is done. One stat per entry is most of a big folder's listing time (100,000
 /// entries: 500 ms on one core here, see benches/listing.rs).
 fn stat_in_batches(
     items: &[(DirEntry, FileType)],
     batch: usize,
+    spare: usize,
     stop: &AtomicBool,
     send: &(dyn Fn(Vec<(u32, Option<EntryStat>)>) -> bool + Sync),
 ) {
@@ -180,6 +182,7 @@ fn stat_in_batches(
     };
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
+        .saturating_sub(spare)
         .clamp(1, 4);
     if threads == 1 || items.len() < PARALLEL_FROM {
         work();
