@@ -3,6 +3,7 @@
 //! and dates in batches, shared across the cores. Small folders come whole in one step.
 
 use super::LocalEntry;
+use super::sort::{SortKey, compare, sort_order};
 use std::fs::{DirEntry, FileType};
 use std::io;
 use std::path::Path;
@@ -46,7 +47,7 @@ pub fn list_in_steps(
     stop: &AtomicBool,
     send: &(dyn Fn(ListStep) -> bool + Sync),
 ) -> io::Result<()> {
-    let (items, mut entries) = read_names(dir)?;
+    let (items, entries) = read_names(dir)?;
     if entries.len() < names_first_from {
         let stats = items.iter().map(|(i, t)| stat_of(i, *t));
         let entries = entries
@@ -63,12 +64,7 @@ pub fn list_in_steps(
         });
         return Ok(());
     }
-    for (e, (_, t)) in entries.iter_mut().zip(&items) {
-        // A link's kind is its target's: that one stat is needed to put folders first.
-        if t.is_symlink() {
-            e.is_dir = std::fs::metadata(dir.join(&e.file_name)).is_ok_and(|m| m.is_dir());
-        }
-    }
+    let (items, entries) = named_in_order(dir, items, entries);
     if !send(ListStep::Names {
         entries,
         complete: false,
@@ -151,9 +147,66 @@ fn read_names(dir: &Path) -> io::Result<(Items, Vec<LocalEntry>)> {
     Ok((items, entries))
 }
 
+/// A big folder's entries with their links' kinds, sorted as the pane shows them by default
+/// (folders first, by name) with their items in the same order. The two halves are sorted on two
+/// threads and merged, off the UI task: the pane's own sort then finds them in order.
+fn named_in_order(
+    dir: &Path,
+    items: Items,
+    mut entries: Vec<LocalEntry>,
+) -> (Items, Vec<LocalEntry>) {
+    for (e, (_, t)) in entries.iter_mut().zip(&items) {
+        // A link's kind is its target's: that one stat is needed to put folders first.
+        if t.is_symlink() {
+            e.is_dir = std::fs::metadata(dir.join(&e.file_name)).is_ok_and(|m| m.is_dir());
+        }
+    }
+    let half = entries.len() / 2;
+    let sorted_part = |from: usize, to: usize| {
+        let mut order: Vec<u32> = (from as u32..to as u32).collect();
+        sort_order(&entries, &mut order, SortKey::Name);
+        order
+    };
+    let (left, right) = std::thread::scope(|s| {
+        let right = s.spawn(|| sorted_part(half, entries.len()));
+        let left = sorted_part(0, half);
+        (left, right.join())
+    });
+    let order = match right {
+        Ok(right) => merge(&entries, &left, &right),
+        Err(_) => sorted_part(0, entries.len()),
+    };
+    let mut items: Vec<Option<(DirEntry, FileType)>> = items.into_iter().map(Some).collect();
+    let mut entries: Vec<Option<LocalEntry>> = entries.into_iter().map(Some).collect();
+    order
+        .iter()
+        .filter_map(|i| Some((items[*i as usize].take()?, entries[*i as usize].take()?)))
+        .unzip()
+}
+
+/// Merges two runs of indices, each sorted by name (folders first).
+fn merge(entries: &[LocalEntry], a: &[u32], b: &[u32]) -> Vec<u32> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        let (x, y) = (&entries[a[i] as usize], &entries[b[j] as usize]);
+        if compare(x, y, SortKey::Name).is_le() {
+            out.push(a[i]);
+            i += 1;
+        } else {
+            out.push(b[j]);
+            j += 1;
+        }
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    out
+}
+
 /// Stats every item, in batches of `batch` taken in turn by one thread per core (up to 4, less
-/// `spare` cores left to others, at least one), each sent as soon as it is done. One stat per entry is most of a big folder's listing time (100,000
-/// entries: 500 ms on one core here, see benches/listing.rs).
+/// `spare` cores left to others, at least one), each sent as soon as it is done. One stat per
+/// entry is most of a big folder's listing time (100,000 entries: 500 ms on one core here, see
+/// benches/listing.rs).
 fn stat_in_batches(
     items: &[(DirEntry, FileType)],
     batch: usize,
@@ -312,6 +365,9 @@ mod tests {
         assert!(!complete);
         assert_eq!(entries.len(), 42);
         assert!(entries.iter().all(|e| e.size == 0 && e.modified.is_none()));
+        let names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(names[..4], ["link", "sub", "f00", "f01"], "sorted, folders first");
+        assert!(names[2..].is_sorted());
         let find = |n: &str| entries.iter().position(|e| e.name == n).unwrap();
         assert!(entries[find("sub")].is_dir, "kinds come with the names");
         assert!(entries[find("link")].is_dir && entries[find("link")].is_symlink);

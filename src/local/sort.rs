@@ -39,7 +39,7 @@ pub fn sort_order(entries: &[LocalEntry], order: &mut [u32], key: SortKey) {
     order.sort_unstable_by(|a, b| compare(&entries[*a as usize], &entries[*b as usize], key));
 }
 
-fn compare(a: &LocalEntry, b: &LocalEntry, key: SortKey) -> std::cmp::Ordering {
+pub(super) fn compare(a: &LocalEntry, b: &LocalEntry, key: SortKey) -> std::cmp::Ordering {
     b.is_dir.cmp(&a.is_dir).then_with(|| {
         let by_name = || a.lower.cmp(&b.lower).then_with(|| a.name.cmp(&b.name));
         match key {
