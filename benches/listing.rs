@@ -188,7 +188,7 @@ fn main() {
                 goal: "(part of < 150 ms)".into(),
             },
             Figure {
-                what: format!("names first {N_LOCAL} (no stat) + sort_order vs ls -f|sort"),
+                what: format!("names step {N_LOCAL} (no stat, sorted) + pane sort vs ls -f|sort"),
                 ours: format!("{} + {}", ms(names), ms(order)),
                 reference: format!("ls -f|sort {}", ms(lsf)),
                 ratio: format!("{:.2}", (names + order) / lsf),
