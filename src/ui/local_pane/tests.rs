@@ -285,3 +285,78 @@ fn the_filter_narrows_and_widens_again() {
     p.toggle_hidden(10);
     assert_eq!(names(&p), ["..", "A", "b.txt", "c.bin"]);
 }
+
+/// The screen as text, one string per row.
+fn screen(app: &crate::ui::App) -> Vec<String> {
+    let mut term =
+        ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 30)).expect("a terminal");
+    term.draw(|f| crate::ui::draw(app, f)).expect("drawn");
+    let buf = term.backend().buffer().clone();
+    (0..buf.area.height)
+        .map(|y| {
+            (0..buf.area.width)
+                .map(|x| buf[(x, y)].symbol().to_string())
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn the_app_draws_placeholders_until_the_stats_are_in() {
+    use crate::ui::action::{Action, LocalMsg};
+    let mut app = crate::ui::App::new(crate::ui::AppOptions {
+        start_dir: PathBuf::from("/data"),
+        theme: "default".into(),
+        ..Default::default()
+    });
+    app.update(Action::Resize {
+        width: 120,
+        height: 30,
+    });
+    let Some(Effect::ListLocal { dir, ticket }) = app
+        .start()
+        .into_iter()
+        .find(|e| matches!(e, Effect::ListLocal { .. }))
+    else {
+        panic!("the app lists its folder")
+    };
+    app.update(Action::Local(LocalMsg::Names {
+        ticket,
+        dir,
+        entries: vec![
+            test_entry("big.iso", false, 0),
+            test_entry("a.txt", false, 0),
+        ],
+    }));
+    let rows = screen(&app);
+    let row = |rows: &[String], name: &str| {
+        rows.iter()
+            .find(|l| l.contains(name))
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert!(row(&rows, "Local").contains("sizes..."), "{rows:#?}");
+    assert!(
+        row(&rows, "big.iso").contains('…'),
+        "{}",
+        row(&rows, "big.iso")
+    );
+    app.update(Action::Local(LocalMsg::Stats {
+        ticket,
+        stats: vec![(0, stat(3 << 20)), (1, stat(12))],
+    }));
+    assert!(!app.local.filling());
+    let rows = screen(&app);
+    assert!(!row(&rows, "Local").contains("sizes..."));
+    assert!(
+        row(&rows, "big.iso").contains("3.0 MiB"),
+        "{}",
+        row(&rows, "big.iso")
+    );
+    assert!(
+        row(&rows, "a.txt").contains("12 B"),
+        "{}",
+        row(&rows, "a.txt")
+    );
+    assert!(!row(&rows, "a.txt").contains('…'));
+}
