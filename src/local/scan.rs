@@ -366,7 +366,11 @@ mod tests {
         assert_eq!(entries.len(), 42);
         assert!(entries.iter().all(|e| e.size == 0 && e.modified.is_none()));
         let names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
-        assert_eq!(names[..4], ["link", "sub", "f00", "f01"], "sorted, folders first");
+        assert_eq!(
+            names[..4],
+            ["link", "sub", "f00", "f01"],
+            "sorted, folders first"
+        );
         assert!(names[2..].is_sorted());
         let find = |n: &str| entries.iter().position(|e| e.name == n).unwrap();
         assert!(entries[find("sub")].is_dir, "kinds come with the names");
