@@ -1,6 +1,8 @@
 //! The pieces under the UI's big folders, each against a reference in the same run:
 //! - `local::list_dir` of 100,000 files (read_dir + a stat per entry) and `local::sort_entries`,
 //!   against `ls -f | sort` and `ls -l` (which also stats each entry) on the same folder;
+//! - the first step of `local::list_in_steps` (names and kinds, no stat: what the UI shows first)
+//!   and `local::sort_order` by name, against `ls -f | sort`;
 //! - a 50,000-item file/ls.cgi answer parsed straight into `Vec<RemoteFile>` (as the client does
 //!   since it stopped building a JSON value first) and through a value (as it did before),
 //!   against serde_json parsing the same bytes into a plain value.
@@ -12,7 +14,7 @@ mod common;
 use common::{Figure, mean_seconds, ms, print_table};
 use criterion::BatchSize;
 use fichier_tui::api::RemoteFile;
-use fichier_tui::local::{SortKey, list_dir, sort_entries};
+use fichier_tui::local::{ListStep, SortKey, list_dir, list_in_steps, sort_entries, sort_order};
 use serde::Deserialize;
 use std::hint::black_box;
 use std::process::Command;
@@ -59,6 +61,22 @@ fn sh(script: &str, dir: &std::path::Path) {
     assert!(status.success(), "{script}");
 }
 
+/// The names step of a big folder's listing: what the UI gets before any stat.
+fn names_only(dir: &std::path::Path) -> Vec<fichier_tui::local::LocalEntry> {
+    let got = std::sync::Mutex::new(Vec::new());
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    list_in_steps(dir, 0, &stop, &|step| {
+        if let ListStep::Names { entries, .. } = step
+            && let Ok(mut got) = got.lock()
+        {
+            *got = entries;
+        }
+        false // no stats wanted
+    })
+    .expect("listing");
+    got.into_inner().unwrap_or_default()
+}
+
 fn main() {
     let folder = tempfile::tempdir().expect("a temp dir");
     eprintln!("making a folder of {N_LOCAL} files...");
@@ -78,6 +96,18 @@ fn main() {
         let mut g = c.benchmark_group(GROUP_LOCAL);
         g.bench_function("list_dir", |b| {
             b.iter(|| list_dir(dir).expect("listing").len())
+        });
+        g.bench_function("names_only", |b| b.iter(|| names_only(dir).len()));
+        let names = names_only(dir);
+        g.bench_function("sort_order_by_name", |b| {
+            b.iter_batched(
+                || (0..names.len() as u32).collect::<Vec<u32>>(),
+                |mut order| {
+                    sort_order(&names, &mut order, SortKey::Name);
+                    order
+                },
+                BatchSize::LargeInput,
+            )
         });
         let listed = list_dir(dir).expect("listing");
         g.bench_function("sort_by_name", |b| {
@@ -131,6 +161,10 @@ fn main() {
         get(GROUP_LOCAL, "ls_f_sort"),
         get(GROUP_LOCAL, "ls_l"),
     );
+    let (names, order) = (
+        get(GROUP_LOCAL, "names_only"),
+        get(GROUP_LOCAL, "sort_order_by_name"),
+    );
     let (client, direct, value) = (
         get(GROUP_JSON, "client_parse"),
         get(GROUP_JSON, "direct_parse"),
@@ -151,6 +185,13 @@ fn main() {
                 ours: ms(list + sort),
                 reference: format!("ls -f|sort {}", ms(lsf)),
                 ratio: format!("{:.2}", (list + sort) / lsf),
+                goal: "(part of < 150 ms)".into(),
+            },
+            Figure {
+                what: format!("names step {N_LOCAL} (no stat, sorted) + pane sort vs ls -f|sort"),
+                ours: format!("{} + {}", ms(names), ms(order)),
+                reference: format!("ls -f|sort {}", ms(lsf)),
+                ratio: format!("{:.2}", (names + order) / lsf),
                 goal: "(part of < 150 ms)".into(),
             },
             Figure {

@@ -1,4 +1,4 @@
-//! Reading one directory into plain entries, and the disk operations of the local pane.
+//! One directory entry as the pane keeps it, and the disk operations of the local pane.
 
 use std::ffi::OsString;
 use std::io;
@@ -25,59 +25,6 @@ impl LocalEntry {
     pub fn is_hidden(&self) -> bool {
         self.name.starts_with('.')
     }
-}
-
-/// Lists `dir` (not recursively). Entries that vanish or cannot be read while listing are
-/// skipped: a directory that changes under us is normal. A symlink to a directory counts as one.
-pub fn list_dir(dir: &Path) -> io::Result<Vec<LocalEntry>> {
-    let items: Vec<std::fs::DirEntry> = std::fs::read_dir(dir)?.filter_map(Result::ok).collect();
-    // One stat per entry is most of the time on a big folder: share them across the cores
-    // (100,000 entries: 500 ms on one core here, see benches/listing.rs).
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, 4);
-    if threads == 1 || items.len() < PARALLEL_FROM {
-        return Ok(items.iter().filter_map(entry_of).collect());
-    }
-    let per = items.len().div_ceil(threads);
-    let parts: Vec<Vec<LocalEntry>> = std::thread::scope(|s| {
-        let handles: Vec<_> = items
-            .chunks(per)
-            .map(|chunk| s.spawn(move || chunk.iter().filter_map(entry_of).collect::<Vec<_>>()))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_default())
-            .collect()
-    });
-    Ok(parts.into_iter().flatten().collect())
-}
-
-/// Below this many entries, one thread lists faster than several start.
-const PARALLEL_FROM: usize = 2_000;
-
-fn entry_of(item: &std::fs::DirEntry) -> Option<LocalEntry> {
-    // The entry's own metadata is a stat relative to the open directory, without following a
-    // link; only a link needs the stat of its target (a dangling link keeps its own metadata).
-    let own = item.metadata().ok()?;
-    let is_symlink = own.file_type().is_symlink();
-    let meta = if is_symlink {
-        std::fs::metadata(item.path()).unwrap_or(own)
-    } else {
-        own
-    };
-    let file_name = item.file_name();
-    let name = file_name.to_string_lossy().into_owned();
-    let lower = name.to_lowercase();
-    Some(LocalEntry {
-        is_dir: meta.is_dir(),
-        size: if meta.is_dir() { 0 } else { meta.len() },
-        modified: meta.modified().ok(),
-        is_symlink,
-        file_name,
-        name,
-        lower,
-    })
 }
 
 /// Makes one new directory `name` inside `dir`; refuses names that are not one plain component.
@@ -147,45 +94,6 @@ fn plain_component(name: &str) -> io::Result<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn lists_kinds_sizes_and_names() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("a.txt"), b"hello").unwrap();
-        std::fs::create_dir(dir.path().join("Sub")).unwrap();
-        let mut entries = list_dir(dir.path()).unwrap();
-        entries.sort_by(|a, b| a.name.cmp(&b.name));
-        assert_eq!(entries.len(), 2);
-        assert_eq!(entries[0].name, "Sub");
-        assert!(entries[0].is_dir);
-        assert_eq!(entries[0].lower, "sub");
-        assert_eq!(entries[1].size, 5);
-        assert!(!entries[1].is_dir);
-    }
-
-    #[test]
-    fn links_follow_their_target_and_big_folders_list_whole() {
-        let dir = tempfile::tempdir().unwrap();
-        // Enough entries for the listing to be shared across threads.
-        for i in 0..PARALLEL_FROM + 77 {
-            std::fs::write(dir.path().join(format!("f{i:05}")), vec![0u8; i % 7]).unwrap();
-        }
-        std::fs::create_dir(dir.path().join("real")).unwrap();
-        std::os::unix::fs::symlink(dir.path().join("real"), dir.path().join("link")).unwrap();
-        std::os::unix::fs::symlink(dir.path().join("nowhere"), dir.path().join("dangling"))
-            .unwrap();
-        let entries = list_dir(dir.path()).unwrap();
-        assert_eq!(entries.len(), PARALLEL_FROM + 77 + 3);
-        let find = |n: &str| entries.iter().find(|e| e.name == n).unwrap();
-        assert!(find("link").is_dir && find("link").is_symlink);
-        assert!(!find("dangling").is_dir && find("dangling").is_symlink);
-        assert!(find("real").is_dir && !find("real").is_symlink);
-        assert_eq!(find("f00013").size, 6);
-        let mut names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
-        names.sort_unstable();
-        names.dedup();
-        assert_eq!(names.len(), entries.len(), "each entry once");
-    }
 
     #[test]
     fn operations_stay_in_the_directory() {

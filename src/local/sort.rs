@@ -30,16 +30,24 @@ impl SortKey {
 
 /// Folders first; names ascending; sizes and dates descending (biggest, newest first), ties by name.
 pub fn sort_entries(entries: &mut [LocalEntry], key: SortKey) {
-    entries.sort_unstable_by(|a, b| {
-        b.is_dir.cmp(&a.is_dir).then_with(|| {
-            let by_name = || a.lower.cmp(&b.lower).then_with(|| a.name.cmp(&b.name));
-            match key {
-                SortKey::Name => by_name(),
-                SortKey::Size => b.size.cmp(&a.size).then_with(by_name),
-                SortKey::Date => b.modified.cmp(&a.modified).then_with(by_name),
-            }
-        })
-    });
+    entries.sort_unstable_by(|a, b| compare(a, b, key));
+}
+
+/// The same order as `sort_entries`, given as indices into `entries` (which stay where they are,
+/// so what refers to an entry by its index stays true through a sort).
+pub fn sort_order(entries: &[LocalEntry], order: &mut [u32], key: SortKey) {
+    order.sort_unstable_by(|a, b| compare(&entries[*a as usize], &entries[*b as usize], key));
+}
+
+pub(super) fn compare(a: &LocalEntry, b: &LocalEntry, key: SortKey) -> std::cmp::Ordering {
+    b.is_dir.cmp(&a.is_dir).then_with(|| {
+        let by_name = || a.lower.cmp(&b.lower).then_with(|| a.name.cmp(&b.name));
+        match key {
+            SortKey::Name => by_name(),
+            SortKey::Size => b.size.cmp(&a.size).then_with(by_name),
+            SortKey::Date => b.modified.cmp(&a.modified).then_with(by_name),
+        }
+    })
 }
 
 /// Case-insensitive substring match; `needle` must already be lowercase.
@@ -80,6 +88,12 @@ mod tests {
         sort_entries(&mut v, SortKey::Date);
         let names: Vec<_> = v.iter().map(|e| e.name.as_str()).collect();
         assert_eq!(names, ["Z", "a", "b"]);
+        let mut order = vec![2, 0, 1];
+        sort_order(&v, &mut order, SortKey::Size);
+        assert_eq!(order, [0, 1, 2], "already in that order");
+        v.swap(0, 2);
+        sort_order(&v, &mut order, SortKey::Name);
+        assert_eq!(order, [2, 1, 0]);
         assert!(matches_filter("report.pdf", "port"));
         assert!(!matches_filter("report.pdf", "x"));
     }

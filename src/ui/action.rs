@@ -3,7 +3,7 @@
 
 use super::keymap::Cmd;
 use crate::api::{AccountInfo, FolderId, FolderListing, PaceStatus, RemoteFile};
-use crate::local::LocalEntry;
+use crate::local::{EntryStat, LocalEntry};
 use crate::transfer::EngineEvent;
 use crossterm::event::{KeyEvent, MouseEvent};
 use std::path::PathBuf;
@@ -36,10 +36,22 @@ pub enum Action {
 
 #[derive(Debug)]
 pub enum LocalMsg {
+    /// The whole listing (or why there is none).
     Listed {
         ticket: u64,
         dir: PathBuf,
         result: Result<Vec<LocalEntry>, String>,
+    },
+    /// A big folder's names and kinds; sizes and dates follow in `Stats`.
+    Names {
+        ticket: u64,
+        dir: PathBuf,
+        entries: Vec<LocalEntry>,
+    },
+    /// Sizes and dates of entries of the last `Names`, by index; `None`: the entry vanished.
+    Stats {
+        ticket: u64,
+        stats: Vec<(u32, Option<EntryStat>)>,
     },
 }
 

@@ -192,6 +192,23 @@ impl App {
                 }
                 self.compare_after_listing(None)
             }
+            Action::Local(LocalMsg::Names {
+                ticket,
+                dir,
+                entries,
+            }) => {
+                let h = self.pane_height(Side::Local);
+                self.local.on_names(ticket, dir, entries, h);
+                self.compare_after_listing(None)
+            }
+            Action::Local(LocalMsg::Stats { ticket, stats }) => {
+                let h = self.pane_height(Side::Local);
+                if self.local.on_stats(ticket, stats, h) {
+                    self.compare_after_listing(None)
+                } else {
+                    Vec::new()
+                }
+            }
             Action::Remote(RemoteMsg::Listed {
                 folder,
                 ticket,

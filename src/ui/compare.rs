@@ -292,7 +292,8 @@ impl App {
         let Some(c) = &mut self.compare else {
             return Vec::new();
         };
-        if self.local.loading.is_some() || c.local_dir != self.local.dir {
+        // Sizes and dates are needed: a big folder's come after its names.
+        if self.local.loading.is_some() || self.local.filling() || c.local_dir != self.local.dir {
             return Vec::new();
         }
         let Some(node) = self.remote.node(c.remote_folder) else {

@@ -15,11 +15,15 @@ use super::sync_dialog::{SyncSettings, run_request};
 use super::terminal::Tui;
 use super::text::base64;
 use crate::api::{ApiError, Client, FileUrl, FolderId};
+use crate::local::ListStep;
 use crate::sanitize::from_service_name;
 use crate::transfer::{Engine, EngineEvent};
 use crossterm::event::{Event, EventStream};
 use futures_util::StreamExt;
 use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 use tokio::task::{AbortHandle, JoinHandle};
@@ -192,13 +196,44 @@ fn dispatch(app: &mut App, action: Action, exec: &mut Executor, tui: &mut Tui) {
     }
 }
 
+/// Lists `dir` (on a blocking thread) as messages to the UI: a small folder whole, a big one as
+/// its names, then its stats in batches.
+fn list_local(dir: PathBuf, ticket: u64, stop: &AtomicBool, tx: &UnboundedSender<Action>) {
+    let send = |step| {
+        let msg = match step {
+            ListStep::Names {
+                entries,
+                complete: true,
+            } => LocalMsg::Listed {
+                ticket,
+                dir: dir.clone(),
+                result: Ok(entries),
+            },
+            ListStep::Names { entries, .. } => LocalMsg::Names {
+                ticket,
+                dir: dir.clone(),
+                entries,
+            },
+            ListStep::Stats(stats) => LocalMsg::Stats { ticket, stats },
+        };
+        tx.send(Action::Local(msg)).is_ok()
+    };
+    if let Err(e) = crate::local::list_in_steps(&dir, crate::local::NAMES_FIRST_FROM, stop, &send) {
+        let _ = tx.send(Action::Local(LocalMsg::Listed {
+            ticket,
+            dir: dir.clone(),
+            result: Err(e.to_string()),
+        }));
+    }
+}
+
 /// Runs effects: starts tasks, talks to the engine, writes the clipboard escape.
 struct Executor {
     client: Client,
     engine: Engine,
     tx: UnboundedSender<Action>,
-    /// The local listing in flight; a new one replaces it.
-    local: Option<AbortHandle>,
+    /// Stops the local listing in flight; a new one replaces it.
+    local: Option<Arc<AtomicBool>>,
     /// Remote listings in flight, per folder; a new request for a folder replaces the old one.
     remote: HashMap<FolderId, AbortHandle>,
     sync: SyncSettings,
@@ -211,24 +246,13 @@ impl Executor {
         let tx = self.tx.clone();
         match effect {
             Effect::ListLocal { dir, ticket } => {
-                if let Some(h) = self.local.take() {
-                    h.abort();
+                // The listing before is stale: its threads stop at their next batch.
+                if let Some(stop) = self.local.take() {
+                    stop.store(true, Ordering::Relaxed);
                 }
-                let task = tokio::spawn(async move {
-                    let d = dir.clone();
-                    let result =
-                        match tokio::task::spawn_blocking(move || crate::local::list_dir(&d)).await
-                        {
-                            Ok(r) => r.map_err(|e| e.to_string()),
-                            Err(e) => Err(e.to_string()),
-                        };
-                    let _ = tx.send(Action::Local(LocalMsg::Listed {
-                        ticket,
-                        dir,
-                        result,
-                    }));
-                });
-                self.local = Some(task.abort_handle());
+                let stop = Arc::new(AtomicBool::new(false));
+                self.local = Some(stop.clone());
+                tokio::task::spawn_blocking(move || list_local(dir, ticket, &stop, &tx));
             }
             Effect::ListRemote { folder, ticket } => {
                 if let Some(h) = self.remote.remove(&folder) {

@@ -26,6 +26,8 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
     });
     let loading = if pane.loading.is_some() {
         " loading..."
+    } else if pane.filling() {
+        " sizes..."
     } else {
         ""
     };
@@ -69,7 +71,11 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
                 "",
                 style,
             ),
-            LocalRow::Entry { entry, marked } => {
+            LocalRow::Entry {
+                entry,
+                marked,
+                stat_known,
+            } => {
                 let diff = crate::ui::compare::local_symbol(app, &entry.file_name);
                 let mark = crate::ui::compare::mark_span(diff, marked, theme);
                 let shown = for_terminal(&entry.name);
@@ -78,7 +84,12 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
                 } else {
                     (
                         shown.into_owned(),
-                        Bytes(entry.size).to_string(),
+                        // A big folder's size on the way: a placeholder, never a false 0 B.
+                        if stat_known {
+                            Bytes(entry.size).to_string()
+                        } else {
+                            "…".to_string()
+                        },
                         if marked { theme.marked } else { theme.file },
                     )
                 };
