@@ -152,6 +152,10 @@ async fn cut_json_is_a_protocol_error_after_a_bounded_number_of_tries() {
         let root = c.folder_ls(FolderId::ROOT).await.unwrap();
         assert_eq!(root.sub_folders[0].name, "made");
     }
+    assert!(
+        sb.stats().api_calls > 10,
+        "some answers were cut and asked again"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

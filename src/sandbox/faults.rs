@@ -13,8 +13,10 @@ pub struct Faults {
     inner: Mutex<FaultState>,
 }
 
-#[derive(Default)]
 struct FaultState {
+    /// The dice of the 5xx and cut-JSON rates, seeded: a test that sends its calls one after
+    /// another meets the same faults at every run, so it cannot pass or fail by luck.
+    dice: fastrand::Rng,
     latency: Duration,
     bandwidth: Option<u64>,
     cut_downloads: Option<(u64, u32)>,
@@ -25,6 +27,27 @@ struct FaultState {
     end_pending: u32,
     corrupt_uploads: u32,
     drop_upload_answers: u32,
+}
+
+/// The dice's seed; any fixed value does.
+const DICE_SEED: u64 = 0x1f1c_4e55;
+
+impl Default for FaultState {
+    fn default() -> Self {
+        FaultState {
+            dice: fastrand::Rng::with_seed(DICE_SEED),
+            latency: Duration::ZERO,
+            bandwidth: None,
+            cut_downloads: None,
+            cut_uploads: None,
+            error_rate: 0.0,
+            garbage_rate: 0.0,
+            locked_until: None,
+            end_pending: 0,
+            corrupt_uploads: 0,
+            drop_upload_answers: 0,
+        }
+    }
 }
 
 impl Faults {
@@ -118,11 +141,12 @@ impl Faults {
 
     /// The 5xx this call gets, if the dice say so.
     pub(crate) fn roll_error(&self) -> Option<StatusCode> {
-        let rate = self.state().error_rate;
-        if rate <= 0.0 || fastrand::f64() >= rate {
+        let mut state = self.state();
+        let rate = state.error_rate;
+        if rate <= 0.0 || state.dice.f64() >= rate {
             return None;
         }
-        Some(match fastrand::u8(0..3) {
+        Some(match state.dice.u8(0..3) {
             0 => StatusCode::BAD_GATEWAY,
             1 => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
@@ -131,8 +155,9 @@ impl Faults {
 
     /// Whether this call's answer must be cut, if the dice say so.
     pub(crate) fn roll_garbage(&self) -> bool {
-        let rate = self.state().garbage_rate;
-        rate > 0.0 && fastrand::f64() < rate
+        let mut state = self.state();
+        let rate = state.garbage_rate;
+        rate > 0.0 && state.dice.f64() < rate
     }
 
     pub(crate) fn locked(&self, now: Instant) -> bool {
