@@ -14,7 +14,7 @@ use common::{Figure, mean_seconds, mib, ms, print_table};
 use criterion::{BatchSize, Criterion};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use fichier_tui::api::{ApiKey, Client, ClientOptions, FolderId, FolderListing, RemoteFile};
-use fichier_tui::local::{ListStep, NAMES_FIRST_FROM, list_in_steps};
+use fichier_tui::local::{NAMES_FIRST_FROM, list_in_steps};
 use fichier_tui::sandbox::{Sandbox, SandboxConfig, TEST_KEY};
 use fichier_tui::ui::action::{LocalMsg, RemoteListing, RemoteMsg};
 use fichier_tui::ui::{Action, App, AppOptions, Effect, draw};
@@ -144,22 +144,7 @@ impl Lister {
         let thread = std::thread::spawn(move || {
             let tx = std::sync::Mutex::new(tx);
             let send = |step| {
-                let msg = match step {
-                    ListStep::Names {
-                        entries,
-                        complete: true,
-                    } => LocalMsg::Listed {
-                        ticket,
-                        dir: dir.clone(),
-                        result: Ok(entries),
-                    },
-                    ListStep::Names { entries, .. } => LocalMsg::Names {
-                        ticket,
-                        dir: dir.clone(),
-                        entries,
-                    },
-                    ListStep::Stats(stats) => LocalMsg::Stats { ticket, stats },
-                };
+                let msg = LocalMsg::from_step(ticket, &dir, step);
                 tx.lock().is_ok_and(|tx| tx.send(msg).is_ok())
             };
             list_in_steps(&dir, NAMES_FIRST_FROM, &flag, &send).expect("the folder lists");

@@ -3,10 +3,10 @@
 
 use super::keymap::Cmd;
 use crate::api::{AccountInfo, FolderId, FolderListing, PaceStatus, RemoteFile};
-use crate::local::{EntryStat, LocalEntry};
+use crate::local::{EntryStat, ListStep, LocalEntry};
 use crate::transfer::EngineEvent;
 use crossterm::event::{KeyEvent, MouseEvent};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug)]
 pub enum Action {
@@ -53,6 +53,28 @@ pub enum LocalMsg {
         ticket: u64,
         stats: Vec<(u32, Option<EntryStat>)>,
     },
+}
+
+impl LocalMsg {
+    /// The message for one step of `local::list_in_steps` of `dir`.
+    pub fn from_step(ticket: u64, dir: &Path, step: ListStep) -> LocalMsg {
+        match step {
+            ListStep::Names {
+                entries,
+                complete: true,
+            } => LocalMsg::Listed {
+                ticket,
+                dir: dir.to_path_buf(),
+                result: Ok(entries),
+            },
+            ListStep::Names { entries, .. } => LocalMsg::Names {
+                ticket,
+                dir: dir.to_path_buf(),
+                entries,
+            },
+            ListStep::Stats(stats) => LocalMsg::Stats { ticket, stats },
+        }
+    }
 }
 
 #[derive(Debug)]

@@ -15,7 +15,6 @@ use super::sync_dialog::{SyncSettings, run_request};
 use super::terminal::Tui;
 use super::text::base64;
 use crate::api::{ApiError, Client, FileUrl, FolderId};
-use crate::local::ListStep;
 use crate::sanitize::from_service_name;
 use crate::transfer::{Engine, EngineEvent};
 use crossterm::event::{Event, EventStream};
@@ -200,22 +199,7 @@ fn dispatch(app: &mut App, action: Action, exec: &mut Executor, tui: &mut Tui) {
 /// its names, then its stats in batches.
 fn list_local(dir: PathBuf, ticket: u64, stop: &AtomicBool, tx: &UnboundedSender<Action>) {
     let send = |step| {
-        let msg = match step {
-            ListStep::Names {
-                entries,
-                complete: true,
-            } => LocalMsg::Listed {
-                ticket,
-                dir: dir.clone(),
-                result: Ok(entries),
-            },
-            ListStep::Names { entries, .. } => LocalMsg::Names {
-                ticket,
-                dir: dir.clone(),
-                entries,
-            },
-            ListStep::Stats(stats) => LocalMsg::Stats { ticket, stats },
-        };
+        let msg = LocalMsg::from_step(ticket, &dir, step);
         tx.send(Action::Local(msg)).is_ok()
     };
     if let Err(e) = crate::local::list_in_steps(&dir, crate::local::NAMES_FIRST_FROM, stop, &send) {
