@@ -296,6 +296,17 @@ impl Store {
     /// Puts on disk what `touched` says changed in the model: as log lines, or as a new base when
     /// there is none yet, the last append failed, or the log outgrew the base.
     pub fn write(&mut self, touched: &Touched) -> io::Result<()> {
+        let result = self.try_write(touched);
+        if result.is_err() {
+            // The log may end in a cut line, or miss what this write held: never append to it
+            // again; the next write is a whole base.
+            self.epoch = None;
+            self.log = None;
+        }
+        result
+    }
+
+    fn try_write(&mut self, touched: &Touched) -> io::Result<()> {
         if self.epoch.is_none() {
             return self.compact();
         }
@@ -306,15 +317,7 @@ impl Store {
         if self.log_bytes + lines.len() as u64 > MIN_LOG_BYTES.max(self.base_bytes) {
             return self.compact();
         }
-        match self.append(&lines) {
-            Ok(()) => Ok(()),
-            Err(e) => {
-                // The log may end in a cut line now: never append to it again.
-                self.epoch = None;
-                self.log = None;
-                Err(e)
-            }
-        }
+        self.append(&lines)
     }
 
     fn lines(&mut self, touched: &Touched) -> io::Result<Vec<u8>> {
@@ -365,6 +368,13 @@ impl Store {
     fn compact(&mut self) -> io::Result<()> {
         let epoch = self.next_epoch;
         self.log = None;
+        // A log of the new epoch already there is left from something else (its base was
+        // removed by hand): it must go before the base that would make it count.
+        match fs::remove_file(self.dir.join(log_name(epoch))) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
         let size = write_base(&self.dir, epoch, &self.model)?;
         self.next_epoch = epoch + 1;
         self.epoch = Some(epoch);

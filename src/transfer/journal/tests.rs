@@ -493,3 +493,20 @@ fn the_shadow_sends_what_changed_and_the_journal_follows_the_queue() {
     assert_eq!(d.upserts.len(), 1);
     assert!(d.order.is_some());
 }
+
+#[test]
+fn a_log_left_without_its_base_never_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    // queue.json was removed by hand; the log of what would be the next epoch stayed.
+    let line = serde_json::json!({ "job": sample()[0] });
+    fs::write(
+        dir.path().join(log_name(1)),
+        format!("{line}\n{{\"commit\":1}}\n"),
+    )
+    .unwrap();
+    let (writer, jobs) = open(dir.path());
+    assert!(jobs.is_empty());
+    write(&writer, delta(1, 1, vec![]));
+    drop(writer);
+    assert!(load(dir.path()).unwrap().jobs.is_empty());
+}
