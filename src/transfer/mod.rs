@@ -52,7 +52,7 @@ pub enum ConflictPolicy {
 
 #[derive(Debug, Clone)]
 pub struct EngineOptions {
-    /// Where the journal lives (`queue.json`, `queue.lock`).
+    /// Where the journal lives (`queue.json`, its log `queue.<epoch>.log`, `queue.lock`).
     pub state_dir: PathBuf,
     /// Transfers at once.
     pub concurrency: usize,
