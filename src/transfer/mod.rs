@@ -215,19 +215,19 @@ impl Engine {
             let _ = events.send(EngineEvent::Notice(warning));
         }
         let notices = events.clone();
-        let records = journal::revive(loaded.jobs);
+        let queue = queue::Queue::from_records(journal::revive(loaded.jobs));
+        // The writer starts from exactly what the scheduler's shadow will (`queue.records()`).
         let writer = journal::Writer::spawn(
             dir.clone(),
             lock,
             loaded.epoch,
             loaded.next_id,
-            records.clone(),
+            queue.records(),
             move |msg| {
                 let _ = notices.send(EngineEvent::Notice(msg));
             },
         )?;
         let written = writer.written.clone();
-        let queue = queue::Queue::from_records(records);
         let next_id = Arc::new(AtomicU64::new(loaded.next_id));
         let pace = client.pace_status();
         let bandwidth = Arc::new(Bandwidth::new(options.bwlimit));
