@@ -52,7 +52,7 @@ pub enum ConflictPolicy {
 
 #[derive(Debug, Clone)]
 pub struct EngineOptions {
-    /// Where the journal lives (`queue.json`, `queue.lock`).
+    /// Where the journal lives (`queue.json`, its log `queue.<epoch>.log`, `queue.lock`).
     pub state_dir: PathBuf,
     /// Transfers at once.
     pub concurrency: usize,
@@ -215,11 +215,19 @@ impl Engine {
             let _ = events.send(EngineEvent::Notice(warning));
         }
         let notices = events.clone();
-        let writer = journal::Writer::spawn(dir.clone(), lock, move |msg| {
-            let _ = notices.send(EngineEvent::Notice(msg));
-        })?;
-        let written = writer.written.clone();
         let queue = queue::Queue::from_records(journal::revive(loaded.jobs));
+        // The writer starts from exactly what the scheduler's shadow will (`queue.records()`).
+        let writer = journal::Writer::spawn(
+            dir.clone(),
+            lock,
+            loaded.epoch,
+            loaded.next_id,
+            queue.records(),
+            move |msg| {
+                let _ = notices.send(EngineEvent::Notice(msg));
+            },
+        )?;
+        let written = writer.written.clone();
         let next_id = Arc::new(AtomicU64::new(loaded.next_id));
         let pace = client.pace_status();
         let bandwidth = Arc::new(Bandwidth::new(options.bwlimit));

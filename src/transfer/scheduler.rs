@@ -3,7 +3,7 @@
 //! state change, and tells its owner: the job list after each batch of changes, progress at most
 //! ten times a second while bytes move, and nothing at all while idle.
 
-use super::journal::{self, Snapshot};
+use super::journal::{self, Shadow};
 use super::queue::{Entry, Live, Phase, Queue, Status, needs_slot};
 use super::worker::{self, JobCtx, Outcome, Shared, WorkerMsg};
 use super::{
@@ -41,6 +41,8 @@ pub(crate) struct Scheduler {
     pub events: mpsc::UnboundedSender<EngineEvent>,
     pub views: Arc<Mutex<Arc<Vec<JobView>>>>,
     pub writer: journal::Writer,
+    /// What the journal was sent, to send only what changes.
+    shadow: Shadow,
     pub worker_tx: mpsc::UnboundedSender<WorkerMsg>,
     pub pace: PaceStatus,
     generation: u64,
@@ -76,6 +78,7 @@ impl Scheduler {
         pace: PaceStatus,
     ) -> Self {
         Scheduler {
+            shadow: Shadow::new(&queue),
             queue,
             shared,
             next_id,
@@ -413,11 +416,12 @@ impl Scheduler {
         if self.journal_dirty {
             self.journal_dirty = false;
             self.generation += 1;
-            self.writer.send(Snapshot {
-                generation: self.generation,
-                next_id: self.next_id.load(Ordering::Relaxed),
-                jobs: self.queue.records(),
-            });
+            let delta = self.shadow.diff(
+                &self.queue,
+                self.generation,
+                self.next_id.load(Ordering::Relaxed),
+            );
+            self.writer.send(delta);
         }
         for reply in self
             .persist_replies
