@@ -441,3 +441,71 @@ fn a_second_run_of_a_pair_that_is_running_is_refused() {
     w.sb.block_on(other).expect("the other run ends");
     assert_eq!(w.sb.sandbox.stats().uploads_completed, 1);
 }
+
+#[test]
+fn a_stopped_run_is_taken_up_by_the_next_one_without_duplicates() {
+    let w = World::new();
+    let bodies: Vec<(String, Vec<u8>)> = (0..3)
+        .map(|i| (format!("f{i}.bin"), pattern(300_000, 20 + i)))
+        .collect();
+    for (name, body) in &bodies {
+        w.write(name, body);
+    }
+    let mut app = w.app();
+    w.press(&mut app, ch('S'));
+    assert!(matches!(
+        app.sync.as_ref().map(|s| &s.stage),
+        Some(Stage::Plan(_))
+    ));
+    // Enter starts the real run; here it runs on the sandbox's runtime, slowly, as the UI's
+    // runtime would run it, so that `x` finds it sending.
+    let req = app
+        .update(key(KeyCode::Enter))
+        .into_iter()
+        .find_map(|e| match e {
+            Effect::Sync(req) => Some(req),
+            _ => None,
+        })
+        .expect("a run");
+    assert!(!req.dry_run);
+    w.sb.sandbox.faults().set_bandwidth(Some(150_000));
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    let runtime = w.sb.block_on(async { tokio::runtime::Handle::current() });
+    let run = runtime.spawn(run_request(w.settings(), req, tx));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while w.sb.sandbox.stats().upload_bytes_received == 0 {
+        assert!(Instant::now() < deadline, "the run never started sending");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let effects = app.update(ch('x'));
+    assert_eq!(effects.first(), Some(&Effect::SyncAbort));
+    run.abort(); // what the runtime does for SyncAbort
+    // The runtime's next sync waits for the stopped task's end (its pair lock let go).
+    assert!(w.sb.block_on(run).is_err_and(|e| e.is_cancelled()));
+    assert!(app.sync.is_none());
+    w.sb.sandbox.faults().set_bandwidth(None);
+
+    // The next sync of the pair goes on from there. The stopped run's engine lets go of the
+    // pair's queue once it has wound down (milliseconds): until then a run says it is in use.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        w.press(&mut app, ch('S'));
+        w.press(&mut app, key(KeyCode::Enter));
+        let in_use = app
+            .message
+            .as_ref()
+            .is_some_and(|m| m.error && m.text.contains("in use"));
+        if !in_use {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the stopped run never let go");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let m = app.message.as_ref().expect("a summary");
+    assert!(!m.error && m.text.contains("sent"), "{}", m.text);
+    assert!(app.sync.is_none(), "the run ended");
+    for (name, body) in &bodies {
+        w.assert_remote(w.backup, name, body);
+    }
+    assert_eq!(w.remote_files().len(), 3);
+}

@@ -323,6 +323,11 @@ impl Executor {
                     h.abort();
                 }
             }
+            Effect::SyncAbort => {
+                if let Some((false, h)) = &self.sync_task {
+                    h.abort();
+                }
+            }
             Effect::Clipboard(text) => {
                 let escape = format!("\x1b]52;c;{}\x07", base64(text.as_bytes()));
                 if let Err(e) = tui.write_raw(escape.as_bytes()) {

@@ -267,7 +267,7 @@ fn parts<'a>(app: &App, s: &SyncUi, iw: usize) -> Parts<'a> {
                 app.keymap.hint(crate::ui::keymap::Cmd::Sync)
             );
             bottom.push(keys_line(
-                &["Esc: hide (the sync goes on)", &again],
+                &["Esc: hide (the sync goes on)", "x: stop", &again],
                 iw,
                 theme,
             ));

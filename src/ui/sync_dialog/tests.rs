@@ -189,6 +189,32 @@ fn the_end_says_the_summary_and_lists_both_panes_again() {
 }
 
 #[test]
+fn x_stops_a_running_sync_and_lists_both_panes_again() {
+    let mut app = app();
+    app.update(key(KeyCode::Char('S')));
+    finish(&mut app, 1, Ok(report(2, 0)));
+    app.update(key(KeyCode::Enter));
+    assert!(app.sync.as_ref().is_some_and(|s| s.is_running()));
+    let effects = app.update(key(KeyCode::Char('x')));
+    assert_eq!(effects.first(), Some(&Effect::SyncAbort));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::ListLocal { .. }))
+    );
+    assert!(app.sync.is_none());
+    let m = app.message.as_ref().expect("a notice");
+    assert!(m.text.contains("sync stopped"), "{}", m.text);
+    // The stopped run's late answer changes nothing.
+    assert!(finish(&mut app, 2, Err("stopped".into())).is_empty());
+    assert!(
+        app.message
+            .as_ref()
+            .is_some_and(|m| m.text.contains("sync stopped"))
+    );
+}
+
+#[test]
 fn an_over_the_cap_plan_warns_and_a_busy_pair_says_so() {
     let mut app = app();
     app.update(key(KeyCode::Char('S')));

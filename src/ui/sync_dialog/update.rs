@@ -51,7 +51,15 @@ impl App {
         };
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         if let Stage::Running(_) = s.stage {
-            // The run goes on whatever is pressed: these only hide its window.
+            if key.code == KeyCode::Char('x') {
+                let (local, folder) = (s.pair.local.clone(), s.remote_folder);
+                self.sync = None;
+                self.say("sync stopped: what was sent stays; the next sync of these folders goes on from there");
+                let mut effects = vec![Effect::SyncAbort];
+                effects.extend(self.sync_refresh(&local, folder));
+                return effects;
+            }
+            // The run goes on whatever else is pressed: these only hide its window.
             if matches!(
                 key.code,
                 KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') | KeyCode::Char('b')
