@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Home, TestSandbox, fichier, pattern};
+use common::{Home, TestSandbox, fichier, local_tree, pattern};
 use fichier_tui::api::{ApiKey, Client, ClientOptions, FolderId};
 use fichier_tui::sandbox::TEST_KEY;
 use serde_json::Value;
@@ -51,26 +51,6 @@ fn remote_tree(sb: &TestSandbox, path: &str) -> BTreeMap<String, Vec<Vec<u8>>> {
         }
         for sub in listing.sub_folders {
             todo.push((sub.id, format!("{prefix}{}/", sub.name)));
-        }
-    }
-    out
-}
-
-/// Every file under a local folder: path -> body.
-fn local_tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut todo = vec![(root.to_path_buf(), String::new())];
-    while let Some((dir, prefix)) = todo.pop() {
-        for e in std::fs::read_dir(&dir).expect("readable").flatten() {
-            let name = e.file_name().to_string_lossy().into_owned();
-            if e.file_type().expect("a type").is_dir() {
-                todo.push((e.path(), format!("{prefix}{name}/")));
-            } else {
-                out.insert(
-                    format!("{prefix}{name}"),
-                    std::fs::read(e.path()).expect("a body"),
-                );
-            }
         }
     }
     out

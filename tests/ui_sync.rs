@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{TestSandbox, pattern};
+use common::{TestSandbox, local_tree, pattern};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use fichier_tui::api::{ApiKey, Client, ClientOptions, FolderId};
 use fichier_tui::checksum::{same_checksum, whirlpool_hex};
@@ -16,8 +16,7 @@ use fichier_tui::ui::sync_dialog::{DeleteWarning, Stage, SyncMsg, SyncSettings, 
 use fichier_tui::ui::{Action, App, AppOptions, Effect, draw};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use std::collections::{BTreeMap, VecDeque};
-use std::path::Path;
+use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 fn key(code: KeyCode) -> Action {
@@ -197,26 +196,6 @@ fn screen(app: &App) -> String {
             out.push_str(buf[(x, y)].symbol());
         }
         out.push('\n');
-    }
-    out
-}
-
-/// Every local file: path -> bytes.
-fn local_tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut todo = vec![(root.to_path_buf(), String::new())];
-    while let Some((dir, prefix)) = todo.pop() {
-        for e in std::fs::read_dir(&dir).expect("readable").flatten() {
-            let name = e.file_name().to_string_lossy().into_owned();
-            if e.file_type().expect("a type").is_dir() {
-                todo.push((e.path(), format!("{prefix}{name}/")));
-            } else {
-                out.insert(
-                    format!("{prefix}{name}"),
-                    std::fs::read(e.path()).expect("read"),
-                );
-            }
-        }
     }
     out
 }

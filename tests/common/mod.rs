@@ -139,3 +139,23 @@ pub fn pattern(len: usize, seed: u8) -> Vec<u8> {
         })
         .collect()
 }
+
+/// Every file under a local folder: path relative to `root` (with `/`) -> body.
+pub fn local_tree(root: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut todo = vec![(root.to_path_buf(), String::new())];
+    while let Some((dir, prefix)) = todo.pop() {
+        for e in std::fs::read_dir(&dir).expect("readable").flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if e.file_type().expect("a type").is_dir() {
+                todo.push((e.path(), format!("{prefix}{name}/")));
+            } else {
+                out.insert(
+                    format!("{prefix}{name}"),
+                    std::fs::read(e.path()).expect("a body"),
+                );
+            }
+        }
+    }
+    out
+}
