@@ -457,8 +457,8 @@ fn a_stopped_run_is_taken_up_by_the_next_one_without_duplicates() {
         std::thread::sleep(Duration::from_millis(10));
     }
     let effects = app.update(ch('x'));
-    assert_eq!(effects.first(), Some(&Effect::SyncAbort));
-    run.abort(); // what the runtime does for SyncAbort
+    assert_eq!(effects.first(), Some(&Effect::SyncStop));
+    run.abort(); // what the runtime does for SyncStop
     // The runtime's next sync waits for the stopped task's end (its pair lock let go).
     assert!(w.sb.block_on(run).is_err_and(|e| e.is_cancelled()));
     assert!(app.sync.is_none());

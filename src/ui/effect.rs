@@ -30,11 +30,9 @@ pub enum Effect {
     },
     /// Start a sync run (a dry run for the plan, or the real one) through `sync::run`.
     Sync(super::sync_dialog::SyncRequest),
-    /// Stop the plan being made (a real run is not stopped by this: it goes on to its end).
+    /// Stop the sync task: a plan being made, or a run the user stopped (`x`; its engine winds
+    /// down, what was sent stays, and the pair's journal takes the rest up at its next sync).
     SyncStop,
-    /// Stop the real run the user asked to stop: its engine winds down, what was sent stays,
-    /// and the pair's journal takes the rest up at its next sync.
-    SyncAbort,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -221,7 +221,8 @@ struct Executor {
     /// Remote listings in flight, per folder; a new request for a folder replaces the old one.
     remote: HashMap<FolderId, AbortHandle>,
     sync: SyncSettings,
-    /// The sync dialog's task, and whether it is a dry run (only those are ever stopped).
+    /// The sync dialog's task, and whether it is a dry run: a new request stops a plan, but
+    /// waits for a run to end (only `SyncStop`, the user's `x`, stops a run).
     sync_task: Option<(bool, JoinHandle<()>)>,
 }
 
@@ -319,12 +320,7 @@ impl Executor {
                 self.sync_task = Some((dry_run, task));
             }
             Effect::SyncStop => {
-                if let Some((true, h)) = &self.sync_task {
-                    h.abort();
-                }
-            }
-            Effect::SyncAbort => {
-                if let Some((false, h)) = &self.sync_task {
+                if let Some((_, h)) = &self.sync_task {
                     h.abort();
                 }
             }

@@ -196,7 +196,7 @@ fn x_stops_a_running_sync_and_lists_both_panes_again() {
     app.update(key(KeyCode::Enter));
     assert!(app.sync.as_ref().is_some_and(|s| s.is_running()));
     let effects = app.update(key(KeyCode::Char('x')));
-    assert_eq!(effects.first(), Some(&Effect::SyncAbort));
+    assert_eq!(effects.first(), Some(&Effect::SyncStop));
     assert!(
         effects
             .iter()

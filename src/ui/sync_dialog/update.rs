@@ -55,7 +55,7 @@ impl App {
                 let (local, folder) = (s.pair.local.clone(), s.remote_folder);
                 self.sync = None;
                 self.say("sync stopped: what was sent stays; the next sync of these folders goes on from there");
-                let mut effects = vec![Effect::SyncAbort];
+                let mut effects = vec![Effect::SyncStop];
                 effects.extend(self.sync_refresh(&local, folder));
                 return effects;
             }
