@@ -13,10 +13,9 @@ pub struct Faults {
     inner: Mutex<FaultState>,
 }
 
+#[derive(Default)]
 struct FaultState {
-    /// The dice of the 5xx and cut-JSON rates, seeded: a test that sends its calls one after
-    /// another meets the same faults at every run, so it cannot pass or fail by luck.
-    dice: fastrand::Rng,
+    dice: Dice,
     latency: Duration,
     bandwidth: Option<u64>,
     cut_downloads: Option<(u64, u32)>,
@@ -29,24 +28,14 @@ struct FaultState {
     drop_upload_answers: u32,
 }
 
-/// The dice's seed; any fixed value does.
-const DICE_SEED: u64 = 0x1f1c_4e55;
+/// The dice of the 5xx and cut-JSON rates, seeded: a test that sends its calls one after another
+/// meets the same faults at every run, so it cannot pass or fail by luck.
+struct Dice(fastrand::Rng);
 
-impl Default for FaultState {
+impl Default for Dice {
     fn default() -> Self {
-        FaultState {
-            dice: fastrand::Rng::with_seed(DICE_SEED),
-            latency: Duration::ZERO,
-            bandwidth: None,
-            cut_downloads: None,
-            cut_uploads: None,
-            error_rate: 0.0,
-            garbage_rate: 0.0,
-            locked_until: None,
-            end_pending: 0,
-            corrupt_uploads: 0,
-            drop_upload_answers: 0,
-        }
+        // Any fixed seed does.
+        Dice(fastrand::Rng::with_seed(0x1f1c_4e55))
     }
 }
 
@@ -143,10 +132,10 @@ impl Faults {
     pub(crate) fn roll_error(&self) -> Option<StatusCode> {
         let mut state = self.state();
         let rate = state.error_rate;
-        if rate <= 0.0 || state.dice.f64() >= rate {
+        if rate <= 0.0 || state.dice.0.f64() >= rate {
             return None;
         }
-        Some(match state.dice.u8(0..3) {
+        Some(match state.dice.0.u8(0..3) {
             0 => StatusCode::BAD_GATEWAY,
             1 => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
@@ -157,7 +146,7 @@ impl Faults {
     pub(crate) fn roll_garbage(&self) -> bool {
         let mut state = self.state();
         let rate = state.garbage_rate;
-        rate > 0.0 && state.dice.f64() < rate
+        rate > 0.0 && state.dice.0.f64() < rate
     }
 
     pub(crate) fn locked(&self, now: Instant) -> bool {
